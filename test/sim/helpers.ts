@@ -1,0 +1,143 @@
+// Starts a fast simulator in-process and talks to it as a client would.
+import { defaultConfig, demoHosts, scaleLatencies, type SimConfig } from '../../hack/openstack-sim/config.ts';
+import { startSimulator, type Simulator } from '../../hack/openstack-sim/server.ts';
+
+export interface Answer {
+    status: number;
+    headers: Headers;
+    body: unknown;
+}
+
+/** A small cloud with millisecond latencies and no background servers unless asked. */
+export function testConfig(overrides: Partial<SimConfig> = {}): SimConfig {
+    const config = defaultConfig();
+    config.port = 0;
+    config.latenciesMs = scaleLatencies(config.latenciesMs, 0.01);
+    config.hosts = [demoHosts(4)];
+    config.projects = [];
+    return { ...config, ...overrides };
+}
+
+export async function startTestSim(overrides: Partial<SimConfig> = {}): Promise<Simulator> {
+    return startSimulator(testConfig(overrides));
+}
+
+export async function call(
+    sim: Simulator,
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', ...opts.headers };
+    if (opts.token !== undefined) {
+        headers['X-Auth-Token'] = opts.token;
+    }
+    const res = await fetch(`${sim.url}${path}`, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+    const text = await res.text();
+    return {
+        status: res.status,
+        headers: res.headers,
+        body: text === '' ? undefined : (JSON.parse(text) as unknown),
+    };
+}
+
+/** A token for `user` scoped to `project` (by name, in the Default domain). */
+export async function token(
+    sim: Simulator,
+    user = 'admin',
+    password = 'admin',
+    project = 'admin',
+): Promise<string> {
+    const body = {
+        auth: {
+            identity: {
+                methods: ['password'],
+                password: { user: { name: user, domain: { id: 'default' }, password } },
+            },
+            scope: { project: { name: project, domain: { id: 'default' } } },
+        },
+    };
+    const answer = await call(sim, 'POST', '/identity/v3/auth/tokens', { body });
+    const id = answer.headers.get('x-subject-token');
+    if (answer.status !== 201 || id === null) {
+        throw new Error(`token for ${user}@${project}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+    return id;
+}
+
+export const NOVA_290 = { 'OpenStack-API-Version': 'compute 2.90' };
+
+/** Polls a server until `done` holds; the simulator's latencies are milliseconds in tests. */
+export async function waitForServer(
+    sim: Simulator,
+    tok: string,
+    id: string,
+    done: (server: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+    for (let i = 0; i < 500; i++) {
+        const answer = await call(sim, 'GET', `/compute/v2.1/servers/${id}`, {
+            token: tok,
+            headers: NOVA_290,
+        });
+        const server = (answer.body as { server: Record<string, unknown> }).server;
+        if (done(server)) {
+            return server;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`server ${id} never reached the wanted state`);
+}
+
+export function get(value: unknown, ...keys: (string | number)[]): unknown {
+    let current = value;
+    for (const key of keys) {
+        current = (current as Record<string | number, unknown> | undefined)?.[key];
+    }
+    return current;
+}
+
+/** A new project with a member user, its quota set by the admin, and a token for that user. */
+export async function tenant(
+    sim: Simulator,
+    admin: string,
+    name: string,
+    quota: Record<string, number> = {},
+): Promise<{ projectId: string; token: string }> {
+    const project = await call(sim, 'POST', '/identity/v3/projects', {
+        token: admin,
+        body: { project: { name } },
+    });
+    const projectId = get(project.body, 'project', 'id') as string;
+    const user = await call(sim, 'POST', '/identity/v3/users', {
+        token: admin,
+        body: { user: { name: `${name}-user`, password: 'pw' } },
+    });
+    const userId = get(user.body, 'user', 'id') as string;
+    const roles = await call(sim, 'GET', '/identity/v3/roles?name=member', { token: admin });
+    const member = get(roles.body, 'roles', 0, 'id') as string;
+    await call(sim, 'PUT', `/identity/v3/projects/${projectId}/users/${userId}/roles/${member}`, {
+        token: admin,
+    });
+    if (Object.keys(quota).length > 0) {
+        await call(sim, 'PUT', `/compute/v2.1/os-quota-sets/${projectId}`, {
+            token: admin,
+            body: { quota_set: quota },
+        });
+    }
+    return { projectId, token: await token(sim, `${name}-user`, 'pw', name) };
+}
+
+export async function createServer(
+    sim: Simulator,
+    tok: string,
+    name: string,
+    extra: Record<string, unknown> = {},
+): Promise<Answer> {
+    const image = [...sim.world.images.keys()][0];
+    const server = { name, flavorRef: '3', imageRef: image, networks: 'none', ...extra };
+    return call(sim, 'POST', '/compute/v2.1/servers', { token: tok, body: { server }, headers: NOVA_290 });
+}
