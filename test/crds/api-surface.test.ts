@@ -45,14 +45,14 @@ describe('the API surface', function () {
             minReplicas: 0,
             priority: 0,
             releaseAction: 'Delete',
-            updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+            updateStrategy: { type: 'RollingUpdate' },
         });
         const template = (pool.spec?.template as { spec: Record<string, unknown> }).spec;
         expect(template).to.deep.include({ recovery: { onError: 'Recreate', onLost: 'Recreate' } });
     });
 
     it('should default every dimension of a guarantee to zero', async () => {
-        const t = await api.create({ ...tenant(uniqueName('zero')), spec: {} }, undefined, 'All');
+        const t = await api.create<Obj>({ ...tenant(uniqueName('zero')), spec: {} }, undefined, 'All');
 
         expect(t.spec?.guarantee).to.deep.equal({ instances: 0, cores: 0, ram: '0' });
     });

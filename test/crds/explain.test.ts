@@ -17,9 +17,8 @@ const kinds = ['Tenant', 'VirtualMachine', 'ElasticPool'];
 /** Every field path under a schema, with its description. */
 function fields(schema: Schema, path: string): { path: string; description: string | undefined }[] {
     const own = { path, description: schema.description ?? schema.allOf?.[0]?.description };
-    const children = Object.entries(schema.properties ?? {}).flatMap(([name, child]) =>
-        fields(child.items ?? child, `${path}.${name}`),
-    );
+    const nested = schema.items?.properties ?? schema.properties ?? {};
+    const children = Object.entries(nested).flatMap(([name, child]) => fields(child, `${path}.${name}`));
     return [own, ...children];
 }
 

@@ -187,11 +187,9 @@ describe('immutable fields', function () {
     }
 
     function changed(stored: Obj, update: Update): Obj {
-        const spec: Record<string, unknown> = { ...stored.spec, ...update.change };
-        for (const field of update.remove ?? []) {
-            delete spec[field];
-        }
-        return { ...stored, spec };
+        const removed = update.remove ?? [];
+        const kept = Object.entries(stored.spec ?? {}).filter(([field]) => !removed.includes(field));
+        return { ...stored, spec: { ...Object.fromEntries(kept), ...update.change } };
     }
 
     for (const update of refused) {

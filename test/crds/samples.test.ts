@@ -31,15 +31,8 @@ function sampleFiles(): string[] {
 }
 
 async function apply(file: string): Promise<Listed> {
-    const { stdout } = await kubectl([
-        'apply',
-        '--server-side',
-        `--field-manager=${manager}`,
-        '-f',
-        file,
-        '-o',
-        'json',
-    ]);
+    await kubectl(['apply', '--server-side', `--field-manager=${manager}`, '-f', file]);
+    const { stdout } = await kubectl(['get', '-f', file, '-o', 'json', '--show-managed-fields']);
     const parsed = JSON.parse(stdout) as Listed | Listed['items'][number];
     return 'items' in parsed ? parsed : { items: [parsed] };
 }

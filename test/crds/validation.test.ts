@@ -49,13 +49,13 @@ const rejected: Rejection[] = [
         name: 'an "unlimited" RAM guarantee',
         object: () => tenant('t', { guarantee: { ram: 'unlimited' } }),
         field: 'spec.guarantee.ram',
-        message: /must be a quantity/,
+        message: /there is no "unlimited"/,
     },
     {
         name: 'a negative RAM guarantee',
         object: () => tenant('t', { guarantee: { ram: '-1' } }),
         field: 'spec.guarantee.ram',
-        message: /must not be negative/,
+        message: /whole number of MiB/,
     },
     {
         name: 'RAM that is not a whole number of MiB',
@@ -65,7 +65,7 @@ const rejected: Rejection[] = [
     },
     {
         name: 'RAM above the largest Nova quota',
-        object: () => tenant('t', { guarantee: { ram: '2147483648Mi' } }),
+        object: () => tenant('t', { guarantee: { ram: '2048Ti' } }),
         field: 'spec.guarantee.ram',
         message: /at most 2147483647Mi/,
     },
@@ -76,8 +76,14 @@ const rejected: Rejection[] = [
         message: /greater than or equal to 0/,
     },
     {
-        name: 'a lending limit in bytes that are not whole MiB',
-        object: () => tenant('t', { lendingLimit: { ram: '1000000' } }),
+        name: 'RAM in bytes, even a whole number of MiB of them',
+        object: () => tenant('t', { guarantee: { ram: '1048576' } }),
+        field: 'spec.guarantee.ram',
+        message: /written with Mi, Gi or Ti/,
+    },
+    {
+        name: 'a lending limit in decimal units',
+        object: () => tenant('t', { lendingLimit: { ram: '1G' } }),
         field: 'spec.lendingLimit.ram',
         message: /whole number of MiB/,
     },
@@ -185,7 +191,7 @@ const rejected: Rejection[] = [
         name: 'a metadata value longer than Nova accepts',
         object: () => virtualMachine(ns, 'vm', { metadata: { owner: longName(256) } }),
         field: 'spec.metadata.owner',
-        message: /at most 255 bytes/,
+        message: /may not be more than 255 bytes/,
     },
     {
         name: "a tag under Bascule's reserved prefix",
@@ -203,7 +209,7 @@ const rejected: Rejection[] = [
         name: 'a tag longer than Nova accepts',
         object: () => virtualMachine(ns, 'vm', { tags: [longName(61)] }),
         field: 'spec.tags[0]',
-        message: /at most 60 bytes/,
+        message: /may not be more than 60 bytes/,
     },
     {
         name: 'too many tags',
@@ -409,8 +415,8 @@ const accepted: { name: string; object: () => Obj }[] = [
     },
     { name: 'RAM of exactly one MiB', object: () => tenant('t', { guarantee: { ram: '1Mi' } }) },
     {
-        name: 'RAM given in bytes that are whole MiB',
-        object: () => tenant('t', { guarantee: { ram: '1048576' } }),
+        name: 'RAM in TiB',
+        object: () => tenant('t', { guarantee: { ram: '4Ti' } }),
     },
     { name: 'the largest RAM quota', object: () => tenant('t', { guarantee: { ram: '2147483647Mi' } }) },
     {

@@ -45,7 +45,7 @@ export async function kubectl(args: string[]): Promise<KubectlResult> {
         });
     } catch (error) {
         const stderr = (error as { stderr?: string }).stderr ?? String(error);
-        throw new Error(`kubectl ${args.join(' ')} failed: ${stderr.trim()}`);
+        throw new Error(`kubectl ${args.join(' ')} failed: ${stderr.trim()}`, { cause: error });
     }
 }
 
