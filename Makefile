@@ -33,9 +33,24 @@ cluster-down: ## Stop the local API server and etcd
 celcheck: ## Compile every CEL rule of crds/ against the Kubernetes 1.30 CEL environment
 	bash hack/cluster/celcheck.sh crds/*.yaml
 
+.PHONY: sim
+sim: deps ## Run the OpenStack simulator in the foreground (SIM_ARGS='--port 8774 ...')
+	node hack/openstack-sim/main.ts $(SIM_ARGS)
+
+.PHONY: openstackclient
+openstackclient: ## Install the real OpenStack command-line client (Debian's), for the fidelity tests
+	bash hack/install-openstackclient.sh
+
 .PHONY: test
-test: deps cluster-up celcheck ## Run the test suite against the local API server
+test: deps openstackclient cluster-up celcheck ## Run the test suite against the local API server
 	npm test
+
+.PHONY: bench
+bench: bench-sim ## Every benchmark; each prints its figures
+
+.PHONY: bench-sim
+bench-sim: deps ## The simulator at the scale of the real cloud: 12,000 servers on 300 hosts
+	node hack/openstack-sim/bench.ts
 
 .PHONY: demo
 demo: ## The main job: elections to alerts on the embedded default (not built yet)

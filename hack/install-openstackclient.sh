@@ -12,6 +12,9 @@ if [[ $(id -u) -ne 0 ]]; then
     SUDO='sudo'
 fi
 
-$SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends python3-openstackclient
+if ! { $SUDO apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-openstackclient; }; then
+    echo "error: apt-get could not install python3-openstackclient (the OpenStack client the fidelity tests drive)" >&2
+    exit 1
+fi
 command -v openstack >/dev/null

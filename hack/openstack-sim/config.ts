@@ -1,8 +1,4 @@
 // The simulator's options: defaults for the demo cloud, a YAML file, and command-line flags on top.
-import { readFileSync } from 'node:fs';
-
-import yaml from 'js-yaml';
-
 import type { FaultRule } from './faults.ts';
 
 export interface HostGroup {
@@ -32,6 +28,8 @@ export interface SeedServers {
 }
 
 export interface SeedProject {
+    /** A fixed Keystone ID (32 hex digits), for demos that must name the project; random when absent. */
+    id?: string;
     name: string;
     domain: string;
     tags: string[];
@@ -84,6 +82,9 @@ export interface SimConfig {
     faults: FaultRule[];
 }
 
+/** The demo's background project; config/samples/demo/tenants.yaml names it by this ID. */
+export const BACKGROUND_PROJECT_ID = '5f1e0c3a9d7b4e2f8a6c1b3d5e7f9a0b';
+
 export function defaultConfig(): SimConfig {
     return {
         host: '127.0.0.1',
@@ -120,6 +121,7 @@ export function defaultConfig(): SimConfig {
         networks: ['public', 'private'],
         projects: [
             {
+                id: BACKGROUND_PROJECT_ID,
                 name: 'background',
                 domain: 'Default',
                 tags: [],
@@ -143,91 +145,6 @@ export function demoHosts(count: number): HostGroup {
         cpuAllocationRatio: 4,
         aggregates: [],
     };
-}
-
-/** The YAML file's keys mirror SimConfig; what it leaves out keeps its default. */
-export function loadConfigFile(path: string, base: SimConfig): SimConfig {
-    const parsed = yaml.load(readFileSync(path, 'utf8'));
-    if (typeof parsed !== 'object' || parsed === null) {
-        throw new Error(`${path}: expected a mapping`);
-    }
-    const file = parsed as Partial<SimConfig>;
-    return { ...base, ...file, latenciesMs: { ...base.latenciesMs, ...file.latenciesMs } };
-}
-
-const USAGE = `usage: main.ts [--config FILE] [--host ADDR] [--port N] [--public-url URL] [--seed N]
-  [--hosts N] [--background-servers N] [--quota-counting default|placement] [--latency-scale F]
-  [--clouds-yaml PATH] [--admin-password PW] [--max-microversion 2.N]`;
-
-/** Flags win over the file, which wins over the defaults. */
-export function parseArgs(argv: string[]): SimConfig {
-    const flags = new Map<string, string>();
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i] ?? '';
-        const value = argv[i + 1];
-        if (!arg.startsWith('--') || value === undefined) {
-            throw new Error(USAGE);
-        }
-        flags.set(arg.slice(2), value);
-        i++;
-    }
-
-    const file = flags.get('config');
-    const config = file === undefined ? defaultConfig() : loadConfigFile(file, defaultConfig());
-    applyFlags(config, flags);
-    return config;
-}
-
-function applyFlags(config: SimConfig, flags: Map<string, string>): void {
-    for (const [name, value] of flags) {
-        switch (name) {
-            case 'config':
-                break;
-            case 'host':
-                config.host = value;
-                break;
-            case 'port':
-                config.port = Number(value);
-                break;
-            case 'public-url':
-                config.publicUrl = value;
-                break;
-            case 'seed':
-                config.seed = Number(value);
-                break;
-            case 'hosts':
-                config.hosts = [demoHosts(Number(value))];
-                break;
-            case 'background-servers':
-                setBackgroundServers(config, Number(value));
-                break;
-            case 'quota-counting':
-                config.quotaCounting = value === 'placement' ? 'placement' : 'default';
-                break;
-            case 'latency-scale':
-                config.latenciesMs = scaleLatencies(config.latenciesMs, Number(value));
-                break;
-            case 'clouds-yaml':
-                config.cloudsYamlPath = value;
-                break;
-            case 'admin-password':
-                config.adminPassword = value;
-                break;
-            case 'max-microversion':
-                config.maxMicroversion = value;
-                break;
-            default:
-                throw new Error(`unknown flag --${name}\n${USAGE}`);
-        }
-    }
-}
-
-function setBackgroundServers(config: SimConfig, count: number): void {
-    for (const project of config.projects) {
-        if (project.servers !== undefined) {
-            project.servers.count = count;
-        }
-    }
 }
 
 export function scaleLatencies(latencies: LatenciesMs, factor: number): LatenciesMs {

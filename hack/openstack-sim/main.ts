@@ -1,5 +1,5 @@
 // `make sim`: starts the simulator in the foreground and writes .local/clouds.yaml.
-import { parseArgs } from './config.ts';
+import { parseArgs } from './args.ts';
 import { writeCloudsYaml } from './clouds-yaml.ts';
 import { startSimulator } from './server.ts';
 

@@ -95,7 +95,10 @@ function seedCatalogue(world: World): void {
 
 function seedProject(world: World, seed: SeedProject): void {
     const domain = world.domainByName(seed.domain) ?? world.domains.get('default');
-    const project = addProject({ world }, seed.name, domain?.id ?? 'default', { tags: seed.tags });
+    if (seed.id !== undefined && world.projects.has(seed.id)) {
+        throw new Error(`seed project ${seed.name}: the ID ${seed.id} is taken`);
+    }
+    const project = addProject({ world }, seed.name, domain?.id ?? 'default', { tags: seed.tags }, seed.id);
     Object.assign(world.quotaOf(project.id), seed.quota);
     const servers = seed.servers;
     if (servers === undefined || servers.count === 0) {

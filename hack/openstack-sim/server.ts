@@ -247,10 +247,10 @@ function write(res: ServerResponse, reply: Reply, requestId: string): void {
     const headers: Record<string, string> = { 'x-openstack-request-id': requestId, ...reply.headers };
     let payload = '';
     if (typeof reply.body === 'string') {
-        headers['Content-Type'] = 'text/html; charset=UTF-8';
+        headers['Content-Type'] ??= 'text/html; charset=UTF-8';
         payload = reply.body;
     } else if (reply.body !== undefined) {
-        headers['Content-Type'] = 'application/json';
+        headers['Content-Type'] ??= 'application/json';
         payload = JSON.stringify(reply.body);
     }
     headers['Content-Length'] = String(Buffer.byteLength(payload));

@@ -26,7 +26,7 @@ export async function call(
     sim: Simulator,
     method: string,
     path: string,
-    opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+    opts: { token?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<Answer> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', ...opts.headers };
     if (opts.token !== undefined) {
@@ -36,6 +36,7 @@ export async function call(
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: opts.signal,
     });
     const text = await res.text();
     return {
@@ -136,8 +137,40 @@ export async function createServer(
     tok: string,
     name: string,
     extra: Record<string, unknown> = {},
+    signal?: AbortSignal,
 ): Promise<Answer> {
     const image = [...sim.world.images.keys()][0];
     const server = { name, flavorRef: '3', imageRef: image, networks: 'none', ...extra };
-    return call(sim, 'POST', '/compute/v2.1/servers', { token: tok, body: { server }, headers: NOVA_290 });
+    const body = { server };
+    return call(sim, 'POST', '/compute/v2.1/servers', { token: tok, body, headers: NOVA_290, signal });
+}
+
+/** Adds a fault rule through the simulator's own endpoint. */
+export async function addFault(sim: Simulator, rule: unknown): Promise<void> {
+    const answer = await call(sim, 'POST', '/_sim/faults', { body: rule });
+    if (answer.status !== 201) {
+        throw new Error(`fault rule refused: ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+}
+
+/** Whether the call failed on the client's side (abort, timeout, reset) rather than with an answer. */
+export async function givesUp(request: Promise<unknown>): Promise<boolean> {
+    try {
+        await request;
+        return false;
+    } catch {
+        return true;
+    }
+}
+
+/** Polls `probe` until it yields a value other than undefined. */
+export async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
+    for (let i = 0; i < 500; i++) {
+        const value = await probe();
+        if (value !== undefined) {
+            return value;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error('the wanted state never came');
 }

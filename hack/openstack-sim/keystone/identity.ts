@@ -22,7 +22,7 @@ export function version(ctx: Ctx): Reply {
     return { status: 200, body: { version: versionDoc(ctx) } };
 }
 
-function domainView(ctx: Ctx, d: Domain): unknown {
+export function domainView(ctx: Ctx, d: Domain): unknown {
     const self = `${ctx.baseUrl}/identity/v3/domains/${d.id}`;
     return {
         id: d.id,

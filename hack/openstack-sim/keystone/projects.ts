@@ -2,7 +2,7 @@
 import type { Ctx } from '../router.ts';
 import { DEFAULT_PORT_QUOTA, type Project } from '../state.ts';
 import { isRecord, keystoneError, requireObject, type Reply } from '../wire.ts';
-import { isAdmin, requireKeystoneAdmin } from './tokens.ts';
+import { hasRole, isAdmin, requireKeystoneAdmin } from './tokens.ts';
 
 export function projectView(ctx: Ctx, project: Project): Record<string, unknown> {
     return {
@@ -46,14 +46,16 @@ export function createProject(ctx: Ctx): Reply {
     return { status: 201, body: { project: projectView(ctx, project) } };
 }
 
+/** Stores a new project; `fixedId` is for seeded projects only (the API never lets a client choose). */
 export function addProject(
     ctx: Pick<Ctx, 'world'>,
     name: string,
     domainId: string,
     given: Record<string, unknown>,
+    fixedId?: string,
 ): Project {
     const project: Project = {
-        id: ctx.world.random.keystoneId(),
+        id: fixedId ?? ctx.world.random.keystoneId(),
         name,
         domainId,
         description: typeof given.description === 'string' ? given.description : '',
@@ -66,8 +68,10 @@ export function addProject(
 }
 
 export function listProjects(ctx: Ctx): Reply {
-    requireKeystoneAdmin(ctx, 'identity:list_projects');
     const q = ctx.query;
+    if (!readsDomain(ctx, q.get('domain_id') ?? undefined)) {
+        requireKeystoneAdmin(ctx, 'identity:list_projects');
+    }
     const allTags = q.get('tags')?.split(',');
     const anyTags = q.get('tags-any')?.split(',');
     const projects = [...ctx.world.projects.values()].filter(
@@ -89,10 +93,21 @@ export function listProjects(ctx: Ctx): Reply {
     };
 }
 
-/** A project the caller may see: any for an admin, else only the token's own. */
+/**
+ * Keystone's default policy lets a reader on a domain (a domain-scoped token) read the domain's
+ * projects, as it lets an admin read all.
+ */
+function readsDomain(ctx: Ctx, domainId: string | undefined): boolean {
+    return domainId !== undefined && ctx.token?.domainId === domainId && hasRole(ctx, 'reader');
+}
+
+/** A project the caller may see: any for an admin, its domain's for a domain reader, else the token's own. */
 export function visibleProject(ctx: Ctx, id: string): Project {
     const project = ctx.world.projects.get(id);
-    if (project === undefined || (!isAdmin(ctx) && ctx.token?.projectId !== id)) {
+    const visible =
+        project !== undefined &&
+        (isAdmin(ctx) || ctx.token?.projectId === id || readsDomain(ctx, project.domainId));
+    if (!visible) {
         throw keystoneError(404, `Could not find project: ${id}.`);
     }
     return project;

@@ -8,6 +8,7 @@ import {
     listProjectUserRoles,
     projectGrant,
 } from './assignments.ts';
+import { authCatalog, authDomains, authProjects } from './auth-lists.ts';
 import * as identity from './identity.ts';
 import * as projects from './projects.ts';
 import { issueToken, revokeToken, validateToken } from './tokens.ts';
@@ -19,6 +20,9 @@ const INHERITED_GRANT = '/v3/OS-INHERIT/domains/{d}/users/{u}/roles/{r}/inherite
 const ROUTES: Route[] = [
     route('GET', '/v3/auth/tokens', validateToken),
     route('DELETE', '/v3/auth/tokens', revokeToken),
+    route('GET', '/v3/auth/projects', authProjects),
+    route('GET', '/v3/auth/domains', authDomains),
+    route('GET', '/v3/auth/catalog', authCatalog),
     route('GET', '/v3/domains', identity.listDomains),
     route('POST', '/v3/domains', identity.createDomain),
     route('GET', '/v3/domains/{id}', identity.showDomain),

@@ -1,10 +1,12 @@
 // POST /servers/{id}/action: power, shelve, resize, rebuild and locks, each refused in the wrong state.
+import { isAdmin } from '../keystone/tokens.ts';
 import type { Ctx } from '../router.ts';
 import type { Server } from '../state.ts';
 import { isRecord, novaError, text, type Reply } from '../wire.ts';
 import { checkLock, checkState, findServer, policy } from './access.ts';
 import * as life from './lifecycle.ts';
 import { checkQuota } from './quota.ts';
+import { serverDetail } from './views.ts';
 
 type Action = (ctx: Ctx, server: Server, arg: unknown) => Reply | undefined;
 
@@ -118,7 +120,10 @@ function rebuild(ctx: Ctx, s: Server, arg: unknown): Reply {
     }
     checkState(s, 'rebuild', ['active', 'stopped', 'error']);
     life.rebuild(ctx.world, s, imageId);
-    return { status: 202, body: { server: { id: s.id, status: 'REBUILD', imageRef: imageId } } };
+
+    // Nova answers a rebuild with the full server view and a new admin password.
+    const view = serverDetail(ctx, s, isAdmin(ctx));
+    return { status: 202, body: { server: { ...view, adminPass: ctx.world.random.password(12) } } };
 }
 
 function lock(ctx: Ctx, s: Server, arg: unknown): undefined {

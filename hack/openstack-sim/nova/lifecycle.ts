@@ -2,6 +2,8 @@
 import { allocate, freeAllocations, moveAllocations, pickHost } from '../scheduler.ts';
 import { flavorResources, type Flavor, type Server, type World } from '../state.ts';
 
+/** Nova's power_state integers (nova/compute/power_state.py). */
+const NOSTATE = 0;
 const RUNNING = 1;
 const SHUTDOWN = 4;
 
@@ -40,7 +42,7 @@ export function countUsage(world: World, server: Server, flavor: Flavor, sign: n
 
 function fail(world: World, server: Server, message: string): void {
     server.fault = { code: 500, message, created: Date.now() };
-    set(world, server, 'error', null, 0);
+    set(world, server, 'error', null, NOSTATE);
 }
 
 /** BUILD: scheduling, then spawning on the chosen host, then ACTIVE. */
@@ -109,9 +111,11 @@ export function shelve(world: World, server: Server): void {
         after(world, server, third, () => {
             set(world, server, server.vmState, 'shelving_image_uploading');
             after(world, server, third, () => {
-                set(world, server, 'shelved', null);
-                if (world.config.offloadAfterShelve) {
-                    offload(world, server);
+                // With shelved_offload_time = 0 Nova saves SHELVED already in task shelving_offloading.
+                const offloadNow = world.config.offloadAfterShelve;
+                set(world, server, 'shelved', offloadNow ? 'shelving_offloading' : null);
+                if (offloadNow) {
+                    finishOffload(world, server);
                 }
             });
         });
@@ -121,6 +125,10 @@ export function shelve(world: World, server: Server): void {
 /** Offload: the host lets go of the server and Placement of its allocation. */
 export function offload(world: World, server: Server): void {
     set(world, server, server.vmState, 'shelving_offloading');
+    finishOffload(world, server);
+}
+
+function finishOffload(world: World, server: Server): void {
     after(world, server, world.config.latenciesMs.offload, () => {
         freeAllocations(world, server.id);
         server.host = null;
@@ -128,16 +136,21 @@ export function offload(world: World, server: Server): void {
     });
 }
 
+/**
+ * Unshelve. A shelved server still on its host is just powered on again (the conductor asks for
+ * start_instance); an offloaded one is scheduled and spawned. With no host free, Nova's conductor
+ * clears the task and leaves the server offloaded, recording no fault the API would show.
+ */
 export function unshelve(world: World, server: Server): void {
     const half = world.config.latenciesMs.boot / 2;
     set(world, server, server.vmState, 'unshelving');
     after(world, server, half, () => {
-        if (server.host === null && !placeOnHost(world, server)) {
-            server.fault = { code: 500, message: NO_VALID_HOST, created: Date.now() };
+        const onHost = server.host !== null;
+        if (!onHost && !placeOnHost(world, server)) {
             set(world, server, 'shelved_offloaded', null);
             return;
         }
-        set(world, server, server.vmState, 'spawning');
+        set(world, server, server.vmState, onHost ? 'powering-on' : 'spawning');
         after(world, server, half, () => {
             set(world, server, 'active', null, RUNNING);
         });
@@ -146,10 +159,12 @@ export function unshelve(world: World, server: Server): void {
 
 /**
  * Resize: the migration holds the old flavor on the source, the instance the new flavor on the
- * destination (so Placement counts both until confirmed), then VERIFY_RESIZE.
+ * destination (so Placement counts both until confirmed), then VERIFY_RESIZE. The task states are
+ * Nova's: resize_prep, resize_migrating, resize_migrated (the disk moved; from here the instance's
+ * host is the destination), resize_finish.
  */
 export function resize(world: World, server: Server, flavor: Flavor): void {
-    const step = world.config.latenciesMs.resize / 3;
+    const step = world.config.latenciesMs.resize / 4;
     server.wasStopped = server.vmState === 'stopped';
     set(world, server, server.vmState, 'resize_prep');
     after(world, server, step, () => {
@@ -164,16 +179,23 @@ export function resize(world: World, server: Server, flavor: Flavor): void {
         allocate(world, server.id, dest, want, server);
         set(world, server, server.vmState, 'resize_migrating');
         after(world, server, step, () => {
-            set(world, server, server.vmState, 'resize_finish');
+            server.host = dest.name;
+            set(world, server, server.vmState, 'resize_migrated');
             after(world, server, step, () => {
-                countUsage(world, server, server.flavor, -1);
-                countUsage(world, server, flavor, 1);
-                server.oldFlavor = server.flavor;
-                server.flavor = flavor;
-                server.host = dest.name;
-                set(world, server, 'resized', null, server.wasStopped ? SHUTDOWN : RUNNING);
+                finishResize(world, server, flavor, step);
             });
         });
+    });
+}
+
+function finishResize(world: World, server: Server, flavor: Flavor, step: number): void {
+    set(world, server, server.vmState, 'resize_finish');
+    after(world, server, step, () => {
+        countUsage(world, server, server.flavor, -1);
+        countUsage(world, server, flavor, 1);
+        server.oldFlavor = server.flavor;
+        server.flavor = flavor;
+        set(world, server, 'resized', null, server.wasStopped ? SHUTDOWN : RUNNING);
     });
 }
 
@@ -209,13 +231,18 @@ export function revertResize(world: World, server: Server): void {
     });
 }
 
+/** Rebuild: rebuilding, then rebuild_spawning on the same host; a stopped server ends stopped again. */
 export function rebuild(world: World, server: Server, imageId: string): void {
     const stopped = server.vmState === 'stopped';
+    const half = world.config.latenciesMs.boot / 2;
     server.imageId = imageId;
     set(world, server, server.vmState, 'rebuilding');
-    after(world, server, world.config.latenciesMs.boot, () => {
-        server.fault = null;
-        set(world, server, stopped ? 'stopped' : 'active', null, stopped ? SHUTDOWN : RUNNING);
+    after(world, server, half, () => {
+        set(world, server, server.vmState, 'rebuild_spawning');
+        after(world, server, half, () => {
+            server.fault = null;
+            set(world, server, stopped ? 'stopped' : 'active', null, stopped ? SHUTDOWN : RUNNING);
+        });
     });
 }
 
@@ -241,5 +268,5 @@ export function finishDelete(world: World, server: Server): void {
     server.deleted = true;
     server.terminatedAt = Date.now();
     server.host = null;
-    set(world, server, 'deleted', null, 0);
+    set(world, server, 'deleted', null, NOSTATE);
 }

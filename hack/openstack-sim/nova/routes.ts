@@ -1,6 +1,6 @@
 // Nova v2.1's routes, under /compute, with microversion negotiation on every versioned call.
 import { dispatch, route, type Ctx, type Route } from '../router.ts';
-import { novaError, type Reply } from '../wire.ts';
+import { HttpError, novaError, type Reply } from '../wire.ts';
 import { serverAction } from './actions.ts';
 import { createServer } from './create.ts';
 import * as flavors from './flavors.ts';
@@ -53,14 +53,31 @@ export function handleCompute(ctx: Ctx): Reply {
     if (ctx.path === '/' || ctx.path === '') {
         return versions(ctx);
     }
+    // A version Nova cannot read or serve is refused before one is set, so that error names none.
     const minor = negotiate(ctx);
     ctx.microversion = minor;
-    const reply = /^\/v2\.1\/?$/.test(ctx.path)
-        ? version(ctx)
-        : dispatch(ROUTES, ctx, (status) =>
-              status === 405
-                  ? novaError(405, 'The method specified is not allowed for this resource.')
-                  : novaError(404, 'The resource could not be found.'),
-          );
+    const reply = answerVersioned(ctx);
     return { ...reply, headers: { ...versionHeaders(minor), ...reply.headers } };
+}
+
+/**
+ * Nova's wsgi.Fault gives an error the negotiated version headers too, and a JSON body in UTF-8;
+ * anything but an HttpError is a crash, answered as a 500 outside the versioned layer.
+ */
+function answerVersioned(ctx: Ctx): Reply {
+    try {
+        return /^\/v2\.1\/?$/.test(ctx.path)
+            ? version(ctx)
+            : dispatch(ROUTES, ctx, (status) =>
+                  status === 405
+                      ? novaError(405, 'The method specified is not allowed for this resource.')
+                      : novaError(404, 'The resource could not be found.'),
+              );
+    } catch (error) {
+        if (!(error instanceof HttpError)) {
+            throw error;
+        }
+        const headers = { 'Content-Type': 'application/json; charset=UTF-8', ...error.reply.headers };
+        return { ...error.reply, headers };
+    }
 }
