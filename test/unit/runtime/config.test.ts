@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+
+import { ConfigError, parseConfig, type OperatorConfig } from '../../../operator/runtime/config.ts';
+
+describe('parseConfig', () => {
+    it('should default to loopback metrics, :8081 probes and no leader election', () => {
+        const config = parseConfig([], {});
+
+        expect(config.metricsBindAddress).to.deep.equal({ host: '127.0.0.1', port: 8080 });
+        expect(config.healthProbeBindAddress).to.deep.equal({ host: '', port: 8081 });
+        expect(config.leaderElect).to.equal(false);
+        expect(config.namespaces).to.deep.equal([]);
+        expect(config.logLevel).to.equal('info');
+        expect(config.workers).to.equal(4);
+    });
+
+    const accepted: {
+        name: string;
+        argv: string[];
+        env?: Record<string, string>;
+        expected: Partial<OperatorConfig>;
+    }[] = [
+        { name: 'kubeconfig flag', argv: ['--kubeconfig', '/k'], expected: { kubeconfig: '/k' } },
+        { name: 'KUBECONFIG env', argv: [], env: { KUBECONFIG: '/e' }, expected: { kubeconfig: '/e' } },
+        {
+            name: 'flag over env',
+            argv: ['--kubeconfig=/f'],
+            env: { KUBECONFIG: '/e' },
+            expected: { kubeconfig: '/f' },
+        },
+        { name: 'leader election', argv: ['--leader-elect'], expected: { leaderElect: true } },
+        { name: 'OS_CLOUD', argv: [], env: { OS_CLOUD: 'gov' }, expected: { cloud: 'gov' } },
+        {
+            name: 'clouds.yaml and cloud flags',
+            argv: ['--clouds-yaml', '/c.yaml', '--cloud', 'x'],
+            expected: { cloudsYaml: '/c.yaml', cloud: 'x' },
+        },
+        {
+            name: 'namespace list with spaces and empties',
+            argv: ['--namespaces', ' a, b,,c '],
+            expected: { namespaces: ['a', 'b', 'c'] },
+        },
+        {
+            name: 'disabled metrics',
+            argv: ['--metrics-bind-address=0'],
+            expected: { metricsBindAddress: undefined },
+        },
+        {
+            name: 'IPv6 bind address',
+            argv: ['--metrics-bind-address=[::1]:9090'],
+            expected: { metricsBindAddress: { host: '::1', port: 9090 } },
+        },
+        { name: 'workers', argv: ['--workers', '16'], expected: { workers: 16 } },
+        { name: 'fractional qps', argv: ['--cloud-qps', '0.5'], expected: { cloudQps: 0.5 } },
+        { name: 'log level env', argv: [], env: { LOG_LEVEL: 'debug' }, expected: { logLevel: 'debug' } },
+    ];
+
+    for (const { name, argv, env, expected } of accepted) {
+        it(`should accept ${name}`, () => {
+            expect(parseConfig(argv, env ?? {})).to.deep.include(expected);
+        });
+    }
+
+    const rejected: { name: string; argv: string[]; message: RegExp }[] = [
+        { name: 'an unknown flag', argv: ['--bogus'], message: /Unknown option '--bogus'/ },
+        {
+            name: 'zero workers',
+            argv: ['--workers', '0'],
+            message: /^--workers must be an integer in \[1, 256\]/,
+        },
+        { name: 'fractional workers', argv: ['--workers=1.5'], message: /^--workers must be an integer/ },
+        { name: 'text as qps', argv: ['--queue-qps', 'fast'], message: /^--queue-qps must be a number/ },
+        { name: 'empty burst', argv: ['--cloud-burst='], message: /^--cloud-burst must be an integer/ },
+        { name: 'a bind without port', argv: ['--metrics-bind-address', 'localhost'], message: /host:port/ },
+        { name: 'a port too large', argv: ['--health-probe-bind-address', ':70000'], message: /host:port/ },
+        {
+            name: 'an unknown log level',
+            argv: ['--log-level', 'trace'],
+            message: /^--log-level must be one of/,
+        },
+        { name: 'a positional argument', argv: ['extra'], message: /extra/ },
+    ];
+
+    for (const { name, argv, message } of rejected) {
+        it(`should reject ${name} with one line`, () => {
+            const parse = () => parseConfig(argv, {});
+
+            expect(parse).to.throw(ConfigError, message);
+            expect(captureMessage(parse)).not.to.include('\n');
+        });
+    }
+});
+
+function captureMessage(fn: () => unknown): string {
+    try {
+        fn();
+    } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+    }
+    return '';
+}

@@ -1,0 +1,233 @@
+import { PassThrough } from 'node:stream';
+
+import { expect } from 'chai';
+
+import { Controller, type LeadershipGate } from '../../../operator/runtime/controller.ts';
+import { Informer } from '../../../operator/runtime/informer.ts';
+import type { KubeObject } from '../../../operator/runtime/kube-object.ts';
+import { createLogger } from '../../../operator/runtime/logging.ts';
+import { RuntimeMetrics } from '../../../operator/runtime/metrics.ts';
+import {
+    done,
+    requeueAfter,
+    terminal,
+    transient,
+    type ReconcileRequest,
+    type ReconcileResult,
+} from '../../../operator/runtime/reconcile-result.ts';
+import { WorkQueue } from '../../../operator/runtime/workqueue.ts';
+import { FakeClock, settle } from './fake-clock.ts';
+import { FakeSource } from './fake-source.ts';
+
+function vm(name: string, rv: string, generation = 1): KubeObject {
+    return { metadata: { name, namespace: 'ns', resourceVersion: rv, generation } };
+}
+
+describe('Controller', () => {
+    const settings = { terminalRetryMs: 600_000, resyncIntervalMs: 3_600_000, shutdownGraceMs: 5_000 };
+    let clock: FakeClock;
+    let source: FakeSource;
+    let informer: Informer;
+    let metrics: RuntimeMetrics;
+    let controller: Controller | undefined;
+    let calls: string[];
+    let answer: (request: ReconcileRequest) => Promise<ReconcileResult> | ReconcileResult;
+    let leading: boolean;
+
+    beforeEach(() => {
+        clock = new FakeClock();
+        source = new FakeSource();
+        metrics = new RuntimeMetrics();
+        calls = [];
+        answer = () => done;
+        leading = true;
+    });
+
+    afterEach(async () => {
+        await controller?.stop();
+        await informer.stop();
+    });
+
+    async function startWith(items: KubeObject[], leadership?: LeadershipGate): Promise<void> {
+        source.items = items;
+        const log = createLogger('error', new PassThrough());
+        informer = new Informer({ resource: 'vms', source, log, clock });
+        const queue = new WorkQueue({ clock, backoff: { baseDelayMs: 1000, maxDelayMs: 60_000 } });
+        const reconciler = {
+            reconcile: async (request: ReconcileRequest) => {
+                calls.push(request.key);
+                return answer(request);
+            },
+        };
+        const options = {
+            name: 'vm',
+            reconciler,
+            informers: [informer],
+            log,
+            metrics,
+            queue,
+            workers: 2,
+            clock,
+            settings,
+        };
+        controller = new Controller({ ...options, ...(leadership ? { leadership } : {}) });
+        controller.start();
+        informer.start();
+        await settle();
+    }
+
+    async function count(result: string): Promise<number> {
+        const metric = await metrics.reconcileTotal.get();
+        return metric.values.find((v) => v.labels.result === result)?.value ?? 0;
+    }
+
+    it('should reconcile every object the informer lists and count successes', async () => {
+        await startWith([vm('a', '1'), vm('b', '2')]);
+
+        expect(calls).to.have.members(['ns/a', 'ns/b']);
+        expect(await count('success')).to.equal(2);
+    });
+
+    const retried: { name: string; result: () => ReconcileResult; label: string; againAfterMs: number }[] = [
+        {
+            name: 'a transient error after its backoff',
+            result: () => transient(new Error('503')),
+            label: 'error',
+            againAfterMs: 1000,
+        },
+        {
+            name: 'a thrown error as transient',
+            result: () => {
+                throw new Error('boom');
+            },
+            label: 'error',
+            againAfterMs: 1000,
+        },
+        {
+            name: 'requeueAfter after its delay',
+            result: () => requeueAfter(30_000),
+            label: 'requeue_after',
+            againAfterMs: 30_000,
+        },
+        {
+            name: 'a terminal error only on the slow timer',
+            result: () => terminal(new Error('invalid')),
+            label: 'error',
+            againAfterMs: 600_000,
+        },
+    ];
+
+    for (const { name, result, label, againAfterMs } of retried) {
+        it(`should reconcile ${name}`, async () => {
+            answer = result;
+            await startWith([vm('a', '1')]);
+            answer = () => done;
+
+            clock.advance(againAfterMs - 1);
+            await settle();
+            expect(calls).to.have.length(1);
+            clock.advance(1);
+            await settle();
+
+            expect(calls).to.have.length(2);
+            expect(await count(label)).to.equal(1);
+        });
+    }
+
+    it('should re-evaluate a terminal error on a generation change but not on status churn', async () => {
+        answer = () => terminal(new Error('invalid'));
+        await startWith([vm('a', '1', 1)]);
+
+        source.send('MODIFIED', vm('a', '2', 1));
+        await settle();
+        expect(calls).to.have.length(1);
+
+        source.send('MODIFIED', vm('a', '3', 2));
+        await settle();
+        expect(calls).to.have.length(2);
+        const terminalErrors = await metrics.terminalErrors.get();
+        expect(terminalErrors.values[0]?.value).to.equal(2);
+    });
+
+    it('should start no reconcile while not leading', async () => {
+        const gate = { isLeader: () => leading, signal: new AbortController().signal };
+        leading = false;
+
+        await startWith([vm('a', '1')], gate);
+
+        expect(calls).to.deep.equal([]);
+    });
+
+    it('should abort an in-flight reconcile the moment leadership ends', async () => {
+        const leadership = new AbortController();
+        const gate = { isLeader: () => !leadership.signal.aborted, signal: leadership.signal };
+        let signal: AbortSignal | undefined;
+        answer = (request) => {
+            signal = request.signal;
+            return new Promise((resolve) => {
+                request.signal.addEventListener('abort', () => {
+                    resolve(done);
+                });
+            });
+        };
+        await startWith([vm('a', '1')], gate);
+        expect(signal?.aborted).to.equal(false);
+
+        leadership.abort(new Error('leadership lost'));
+
+        expect(signal?.aborted).to.equal(true);
+        source.send('MODIFIED', vm('a', '2'));
+        await settle();
+        expect(calls).to.have.length(1);
+    });
+
+    it('should never run one key in two workers at once', async () => {
+        let running = 0;
+        let most = 0;
+        const release: (() => void)[] = [];
+        answer = () => {
+            most = Math.max(most, ++running);
+            return new Promise((resolve) =>
+                release.push(() => {
+                    running--;
+                    resolve(done);
+                }),
+            );
+        };
+        await startWith([vm('a', '1')]);
+
+        source.send('MODIFIED', vm('a', '2'));
+        source.send('MODIFIED', vm('a', '3'));
+        await settle();
+        expect(calls).to.have.length(1);
+        release.shift()?.();
+        await settle();
+        release.shift()?.();
+        await settle();
+
+        expect(most).to.equal(1);
+        expect(calls).to.have.length(2);
+    });
+
+    it('should abort in-flight reconciles once the shutdown grace has passed', async () => {
+        let signal: AbortSignal | undefined;
+        answer = (request) => {
+            signal = request.signal;
+            return new Promise((resolve) => {
+                request.signal.addEventListener('abort', () => {
+                    resolve(done);
+                });
+            });
+        };
+        await startWith([vm('a', '1')]);
+
+        const stopped = controller?.stop();
+        await settle();
+        expect(signal?.aborted).to.equal(false);
+        clock.advance(5_000);
+        await stopped;
+
+        expect(signal?.aborted).to.equal(true);
+        controller = undefined;
+    });
+});
