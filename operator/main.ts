@@ -1,21 +1,37 @@
 import { KubeConfig } from '@kubernetes/client-node';
 
+import { CloudRefusedError, connectCloud, loadConfiguredCloud } from './cloud.ts';
+import { CloudConfigError, type CloudConfig } from './openstack/clouds.ts';
 import { ConfigError, parseConfig, type OperatorConfig } from './runtime/config.ts';
 import { createLogger, errorFields } from './runtime/logging.ts';
 import { Manager } from './runtime/manager.ts';
 
-/** Exit codes: 0 after a graceful stop, 1 on a runtime failure or lost lease, 2 on bad configuration. */
+/**
+ * Exit codes: 0 after a graceful stop; 1 on a runtime failure, a lost lease or a cloud refused at
+ * start; 2 on bad configuration (flags, environment, clouds.yaml).
+ */
 const EXIT_FAILURE = 1;
 const EXIT_BAD_CONFIG = 2;
 
-function loadConfig(): OperatorConfig {
+/** Prints one line and exits when `load` throws one of the `expected` errors. */
+function orExit<T>(load: () => T, expected: (new (message: string) => Error)[], code: number): T {
     try {
-        return parseConfig(process.argv.slice(2), process.env);
+        return load();
     } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        process.stderr.write(`bascule: ${err.message}\n`);
-        process.exit(EXIT_BAD_CONFIG);
+        if (!expected.some((kind) => err instanceof kind)) throw err;
+        process.stderr.write(`bascule: ${(err as Error).message}\n`);
+        process.exit(code);
     }
+}
+
+function loadConfig(): { config: OperatorConfig; cloud: CloudConfig } {
+    const config = orExit(
+        () => parseConfig(process.argv.slice(2), process.env),
+        [ConfigError],
+        EXIT_BAD_CONFIG,
+    );
+    const cloud = orExit(() => loadConfiguredCloud(config), [CloudConfigError], EXIT_BAD_CONFIG);
+    return { config, cloud };
 }
 
 function loadKubeConfig(path: string | undefined): KubeConfig {
@@ -26,7 +42,7 @@ function loadKubeConfig(path: string | undefined): KubeConfig {
 }
 
 async function main(): Promise<void> {
-    const config = loadConfig();
+    const { config, cloud } = loadConfig();
     const log = createLogger(config.logLevel);
     const kubeConfig = loadKubeConfig(config.kubeconfig);
 
@@ -36,8 +52,6 @@ async function main(): Promise<void> {
         log,
         onLeadershipLost: () => void shutdown(EXIT_FAILURE),
     });
-    // NOTE: the per-kind reconcilers (Tenant, VirtualMachine, ElasticPool) register here with
-    // manager.add() once they exist; until then the operator runs its runtime only.
 
     // The runtime's timers never hold the process open (so tests end cleanly); this does, until shutdown.
     const keepAlive = setInterval(() => undefined, 60_000);
@@ -52,10 +66,17 @@ async function main(): Promise<void> {
     process.once('SIGTERM', () => void shutdown(0));
     process.once('SIGINT', () => void shutdown(0));
 
+    const leadership = () => manager.cloudSignal();
+    await connectCloud(cloud, { config, log, metrics: manager.metrics.cloudObserver(), leadership });
+    // NOTE: the per-kind reconcilers (Tenant, VirtualMachine, ElasticPool) register here with
+    // manager.add(), taking the connected cloud, once they exist; until then the operator runs its
+    // runtime and keeps the cloud checked only at start.
     await manager.start();
 }
 
 main().catch((err: unknown) => {
-    process.stderr.write(`bascule: ${JSON.stringify(errorFields(err))}\n`);
-    process.exit(EXIT_FAILURE);
+    // A CA file that cannot be read is found only when the client is built.
+    const oneLine = err instanceof CloudRefusedError || err instanceof CloudConfigError;
+    process.stderr.write(`bascule: ${oneLine ? err.message : JSON.stringify(errorFields(err))}\n`);
+    process.exit(err instanceof CloudConfigError ? EXIT_BAD_CONFIG : EXIT_FAILURE);
 });

@@ -37,6 +37,11 @@ export interface CloudClientDeps {
     observer?: CallObserver;
     sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
     random?: () => number;
+    /**
+     * The runtime's leadership signal, read at each call (it is replaced when leadership is won
+     * again): every call is aborted when it aborts, whether or not the caller passed its own signal.
+     */
+    leadership?: () => AbortSignal;
 }
 
 /**
@@ -50,6 +55,7 @@ export class CloudClient {
     readonly identity: Identity;
     readonly limiter: CloudRateLimiter;
     private readonly transport: Transport;
+    private readonly leadership: (() => AbortSignal) | undefined;
 
     constructor(deps: CloudClientDeps) {
         const { cloud, settings, clock } = deps;
@@ -63,25 +69,34 @@ export class CloudClient {
         const fetch = deps.fetch ?? fetchForCloud(cloud);
         this.transport = new Transport({ ...deps, fetch, limiter: this.limiter });
         this.identity = new Identity(cloud, this.transport, settings.tokenRenewMarginMs, clock);
+        this.leadership = deps.leadership;
     }
 
     /** Sends `call`; rejects with a classified OpenStackError, or the caller's abort reason. */
     async call(call: CloudCall): Promise<HttpAnswer> {
-        const session = await this.identity.session(call.scope, call.signal);
+        const signal = this.withLeadership(call.signal);
+        const session = await this.identity.session(call.scope, signal);
         try {
-            return await this.send(call, session);
+            return await this.send({ ...call, signal }, session);
         } catch (err) {
             if (!(err instanceof OpenStackError) || err.status !== 401) throw err;
 
             this.identity.invalidate(call.scope, session.token);
-            return this.send(call, await this.identity.session(call.scope, call.signal));
+            return this.send({ ...call, signal }, await this.identity.session(call.scope, signal));
         }
     }
 
     /** The endpoint URL of `service` for this cloud's region and interface. */
     async endpoint(service: ServiceType, signal?: AbortSignal): Promise<string> {
-        const session = await this.identity.session(ADMIN, signal);
+        const session = await this.identity.session(ADMIN, this.withLeadership(signal));
         return selectEndpoint(session.catalog, service, this.cloud.regionName, this.cloud.interface);
+    }
+
+    // The caller's signal joined with the leadership one, so losing the lease stops every call.
+    private withLeadership(signal: AbortSignal | undefined): AbortSignal | undefined {
+        const leadership = this.leadership?.();
+        if (leadership === undefined) return signal;
+        return signal === undefined ? leadership : AbortSignal.any([signal, leadership]);
     }
 
     private send(call: CloudCall, session: Session): Promise<HttpAnswer> {

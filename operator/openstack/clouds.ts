@@ -79,7 +79,9 @@ export function loadCloud(
     opts: { path?: string | undefined; cloud?: string | undefined },
     where: CloudsEnv = processCloudsEnv(),
 ): CloudConfig {
-    const path = findFile(candidates('clouds.yaml', opts.path ?? where.env.OS_CLIENT_CONFIG_FILE, where));
+    const explicit = opts.path ?? where.env.OS_CLIENT_CONFIG_FILE;
+    const path = findFile(candidates('clouds.yaml', explicit, where));
+    if (path === undefined && explicit) throw new CloudConfigError(`${explicit}: no such file`);
     if (path === undefined) throw new CloudConfigError('no clouds.yaml found in the search path');
 
     const clouds = readClouds(path);

@@ -10,6 +10,8 @@ export interface CallEvent {
     operation: string;
     code: string;
     seconds: number;
+    /** The rate-limit class the call waited in, and how long it waited for its token. */
+    priority: Priority;
     throttleWaitSeconds: number;
 }
 
@@ -154,8 +156,9 @@ export class Transport {
 
     private observe(req: HttpRequest, code: string, seconds: number, throttleWaitSeconds: number): void {
         const { service, operation } = req;
+        const priority = req.priority ?? 'normal';
         try {
-            this.deps.observer?.onCall({ service, operation, code, seconds, throttleWaitSeconds });
+            this.deps.observer?.onCall({ service, operation, code, seconds, priority, throttleWaitSeconds });
         } catch {
             // A metrics failure must never fail a cloud call.
         }

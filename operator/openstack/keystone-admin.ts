@@ -76,6 +76,14 @@ export class KeystoneAdmin {
         return parseProject(obj(answer, 'project'));
     }
 
+    /** The ID of the domain named `name`, or undefined when there is none. */
+    async domainIdByName(name: string, signal?: AbortSignal): Promise<string | undefined> {
+        const query = new URLSearchParams({ name });
+        const answer = await this.admin('listDomains', 'GET', `/domains?${query.toString()}`, signal);
+        const domain = arr(answer, 'domains').find(isRecord);
+        return domain === undefined ? undefined : str(domain, 'id');
+    }
+
     /** Projects named `name` in `domainId` (Keystone names are unique per domain: zero or one). */
     async listProjectsByName(name: string, domainId: string, signal?: AbortSignal): Promise<Project[]> {
         const query = new URLSearchParams({ name, domain_id: domainId });

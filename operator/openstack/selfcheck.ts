@@ -7,10 +7,8 @@ import { negotiateNova } from './microversion.ts';
 /** One permission the operator needs, and the cheapest read that proves it. */
 interface Probe {
     permission: string;
-    call: (projectId: string) => Omit<CloudCall, 'scope' | 'method' | 'signal'>;
+    call: (projectId: string, nova: Record<string, string>) => Omit<CloudCall, 'scope' | 'method' | 'signal'>;
 }
-
-const NOVA = { 'OpenStack-API-Version': 'compute 2.73' };
 
 const PROBES: Probe[] = [
     {
@@ -23,14 +21,14 @@ const PROBES: Probe[] = [
     },
     {
         permission: 'os_compute_api:servers:detail:get_all_tenants',
-        call: () => ({
+        call: (_, nova) => ({
             ...get('compute', 'listServers', '/servers/detail?all_tenants=1&limit=1'),
-            headers: NOVA,
+            headers: nova,
         }),
     },
     {
         permission: 'os_compute_api:os-quota-sets:detail',
-        call: (p) => ({ ...get('compute', 'getQuota', `/os-quota-sets/${p}/detail`), headers: NOVA }),
+        call: (p, nova) => ({ ...get('compute', 'getQuota', `/os-quota-sets/${p}/detail`), headers: nova }),
     },
     {
         permission: 'placement:resource_providers:list',
@@ -50,31 +48,50 @@ function get(service: CloudCall['service'], operation: string, path: string) {
 }
 
 /**
- * The start-up self-check: one line per problem, empty when the cloud can be served. It names each
- * missing permission, refuses a Nova below 2.73 and a Nova that counts quota with Keystone unified
- * limits. Transport failures are thrown, not reported: the cloud was not reached.
+ * What the start-up self-check found. `missing` names each missing permission: the operator can run
+ * without them (the calls that need them fail as PolicyForbidden and retry slowly, as a role may be
+ * granted late). `fatal` lines mean the cloud cannot be served at all: refuse to start.
  */
-export async function selfCheck(client: CloudClient, signal?: AbortSignal): Promise<string[]> {
+export interface CloudCheck {
+    /** Policy names, such as `identity:list_projects`. */
+    missing: string[];
+    fatal: string[];
+    /** The negotiated Nova microversion, when Nova is new enough. */
+    microversion: string | undefined;
+}
+
+/**
+ * The start-up self-check. It names each missing permission, refuses a Nova below 2.73 and a Nova
+ * that counts quota with Keystone unified limits. Transport failures are thrown, not reported: the
+ * cloud was not reached.
+ */
+export async function checkCloud(client: CloudClient, signal?: AbortSignal): Promise<CloudCheck> {
     const session = await client.identity.session(ADMIN, signal);
     const projectId = session.projectId ?? '';
-    const problems: string[] = [];
+    const missing: string[] = [];
+    const fatal: string[] = [];
+
+    // First, so the probes speak a microversion this Nova accepts (one below 2.73 answers 406 to 2.73).
+    const microversion = await negotiateNova(client, signal).catch((err: unknown) => {
+        fatal.push(problemOf(err));
+        return undefined;
+    });
+    const nova = { 'OpenStack-API-Version': `compute ${microversion ?? '2.1'}` };
 
     for (const probe of PROBES) {
-        const missing = await probeFails(client, {
-            ...probe.call(projectId),
-            method: 'GET',
-            scope: ADMIN,
-            signal,
-        });
-        if (missing) problems.push(`missing permission: ${probe.permission}`);
+        const call = { ...probe.call(projectId, nova), method: 'GET', scope: ADMIN, signal };
+        if (await probeFails(client, call)) missing.push(probe.permission);
     }
-
-    const microversion = await negotiateNova(client, signal).catch((err: unknown) => problemOf(err));
-    if (microversion.startsWith('Nova')) problems.push(microversion);
     if (await usesUnifiedLimits(client, signal)) {
-        problems.push('Nova counts quota with Keystone unified limits, which Bascule does not support yet');
+        fatal.push('Nova counts quota with Keystone unified limits, which Bascule does not support yet');
     }
-    return problems;
+    return { missing, fatal, microversion };
+}
+
+/** Every problem of checkCloud, one line each; empty when the cloud can be served as it is. */
+export async function selfCheck(client: CloudClient, signal?: AbortSignal): Promise<string[]> {
+    const { missing, fatal } = await checkCloud(client, signal);
+    return [...missing.map((permission) => `missing permission: ${permission}`), ...fatal];
 }
 
 async function probeFails(client: CloudClient, call: CloudCall): Promise<boolean> {

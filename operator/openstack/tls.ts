@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { Agent, fetch as undiciFetch } from 'undici';
 
-import type { CloudConfig } from './clouds.ts';
+import { CloudConfigError, type CloudConfig } from './clouds.ts';
 import type { FetchLike } from './http.ts';
 
 /**
@@ -12,13 +12,22 @@ import type { FetchLike } from './http.ts';
  * undici's fetch is used together with its own Agent because the platform's bundled undici may
  * be another version, and a dispatcher from one does not work with the other's fetch.
  */
-export function fetchForCloud(cloud: Pick<CloudConfig, 'cacert' | 'verify'>): FetchLike {
+export function fetchForCloud(cloud: Pick<CloudConfig, 'path' | 'cacert' | 'verify'>): FetchLike {
     if (cloud.cacert === undefined && cloud.verify) return (url, init) => fetch(url, init);
 
-    const ca = cloud.cacert === undefined ? undefined : readFileSync(cloud.cacert, 'utf8');
+    const ca = cloud.cacert === undefined ? undefined : readCa(cloud.path, cloud.cacert);
     const dispatcher = new Agent({ connect: { ca, rejectUnauthorized: cloud.verify } });
     return async (url, init) => {
         const res = await undiciFetch(url, { ...init, dispatcher } as Parameters<typeof undiciFetch>[1]);
         return res;
     };
+}
+
+// A missing CA file is a configuration mistake: one line naming it, not a stack trace at start.
+function readCa(cloudsPath: string, cacert: string): string {
+    try {
+        return readFileSync(cacert, 'utf8');
+    } catch {
+        throw new CloudConfigError(`${cloudsPath}: cacert ${cacert} cannot be read`);
+    }
 }

@@ -60,6 +60,7 @@ export class Manager {
     private readonly controllers: Controller[] = [];
     private readonly servers: Server[] = [];
     private readonly elector: LeaderElector | undefined;
+    private readonly stopped = new AbortController();
     private stopping = false;
     private lost = false;
 
@@ -102,6 +103,14 @@ export class Manager {
         return controller;
     }
 
+    /**
+     * Aborts when this process may no longer act on the cloud: leadership lost or released, or (when
+     * not electing) the manager stopped. The signal changes when leadership is won; read it per call.
+     */
+    cloudSignal(): AbortSignal {
+        return this.elector?.signal ?? this.stopped.signal;
+    }
+
     /** True once every informer has listed. */
     synced(): boolean {
         return this.informers.every((informer) => informer.hasSynced());
@@ -130,6 +139,7 @@ export class Manager {
         await Promise.all(this.controllers.map((controller) => controller.stop()));
         await Promise.all(this.informers.map((informer) => informer.stop()));
         this.events.stop();
+        this.stopped.abort(new Error('operator stopped'));
         await this.elector?.stop();
         await Promise.all(this.servers.map(close));
         this.opts.log.info('Operator stopped');

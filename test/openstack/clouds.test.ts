@@ -183,6 +183,12 @@ describe('openstack clouds.yaml', () => {
         expect(() => loadCloud({}, where)).to.throw(CloudConfigError, /no clouds.yaml/);
     });
 
+    it('should name an explicit path that does not exist, rather than searching elsewhere', () => {
+        write('cwd/clouds.yaml', PASSWORD_CLOUD);
+        const path = join(dir, 'missing.yaml');
+        expect(() => loadCloud({ path }, where)).to.throw(CloudConfigError, `${path}: no such file`);
+    });
+
     it('should name an unknown cloud', () => {
         write('cwd/clouds.yaml', PASSWORD_CLOUD);
         expect(() => loadCloud({ cloud: 'nope' }, where)).to.throw(CloudConfigError, /no cloud named "nope"/);

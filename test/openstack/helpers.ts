@@ -1,10 +1,13 @@
 // A cloud client wired to an in-process simulator, with recorded sleeps and call events.
+import { PassThrough } from 'node:stream';
+
 import type { Simulator } from '../../hack/openstack-sim/server.ts';
 import { CloudClient } from '../../operator/openstack/cloud-client.ts';
 import { resolveCloud, type CloudConfig } from '../../operator/openstack/clouds.ts';
 import type { CallEvent } from '../../operator/openstack/http.ts';
 import { TEST_SETTINGS, type ClientSettings } from '../../operator/openstack/settings.ts';
 import type { Clock } from '../../operator/runtime/clock.ts';
+import { createLogger } from '../../operator/runtime/logging.ts';
 
 export interface Harness {
     client: CloudClient;
@@ -62,4 +65,12 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     } catch (err) {
         return err;
     }
+}
+
+/** A debug-level winston logger whose lines are kept, to read or scan for secrets. */
+export function capturedLog() {
+    const stream = new PassThrough();
+    const lines: string[] = [];
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
+    return { log: createLogger('debug', stream), lines };
 }

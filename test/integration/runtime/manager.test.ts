@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { resolve } from 'node:path';
 
@@ -12,6 +11,8 @@ import { createLogger } from '../../../operator/runtime/logging.ts';
 import { Manager } from '../../../operator/runtime/manager.ts';
 import { done, type ReconcileRequest } from '../../../operator/runtime/reconcile-result.ts';
 import { writeStatus } from '../../../operator/runtime/status-writer.ts';
+import type { Simulator } from '../../../hack/openstack-sim/server.ts';
+import { startTestSim } from '../../sim/helpers.ts';
 import {
     ensureWidgets,
     eventually,
@@ -21,6 +22,7 @@ import {
     WIDGETS,
     widgetsApi,
 } from './cluster.ts';
+import { startOperator as spawnOperator, writeSimCloudsYaml } from './operator-process.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
@@ -28,6 +30,8 @@ describe('the manager against the local API server', function () {
     this.timeout(90_000);
     let kc: KubeConfig;
     let kubeconfigPath: string;
+    let sim: Simulator;
+    let cloudsYaml: string;
 
     before(async function () {
         const cluster = await localCluster();
@@ -35,7 +39,26 @@ describe('the manager against the local API server', function () {
         kc = cluster;
         kubeconfigPath = process.env.KUBECONFIG ?? resolve(REPO, '.local/kubeconfig');
         await ensureWidgets(kc);
+        // The operator refuses to start without its cloud.
+        sim = await startTestSim();
+        cloudsYaml = writeSimCloudsYaml(sim);
     });
+
+    after(async () => {
+        await sim.stop();
+    });
+
+    /** Runs `npm start`'s command with leader election in `namespace`. */
+    function startOperator(kubeconfig: string, namespace: string) {
+        const args = ['--leader-elect', '--leader-election-namespace', namespace];
+        const flags = [
+            '--kubeconfig',
+            kubeconfig,
+            '--metrics-bind-address=0',
+            '--health-probe-bind-address=0',
+        ];
+        return spawnOperator(cloudsYaml, [...args, ...flags]);
+    }
 
     it('should reconcile objects into status once it leads and its informers synced', async () => {
         const namespace = testNamespace('manager');
@@ -66,8 +89,12 @@ describe('the manager against the local API server', function () {
         await manager.start();
         await eventually(async () => (await widgets.get(namespace, 'w')).status !== undefined);
         expect(failing(manager)).to.deep.equal([]);
+        const cloudSignal = manager.cloudSignal();
+        expect(cloudSignal.aborted).to.equal(false);
         await manager.stop();
         expect(failing(manager)).to.deep.equal(['shutdown']);
+        // Releasing the lease aborts every cloud call still made under it.
+        expect(cloudSignal.aborted).to.equal(true);
 
         const api = kc.makeApiClient(CustomObjectsApi);
         const lease = (await api.getNamespacedCustomObject({
@@ -136,28 +163,6 @@ async function stealLease(kc: KubeConfig, namespace: string): Promise<void> {
 /** The names of the readiness checks that fail now. */
 function failing(manager: Manager): string[] {
     return [...manager.readiness()].filter(([, check]) => check() !== undefined).map(([name]) => name);
-}
-
-/** Runs `npm start`'s command with leader election in `namespace`; resolves its identity from its log. */
-function startOperator(kubeconfig: string, namespace: string) {
-    const args = ['operator/main.ts', '--leader-elect', '--leader-election-namespace', namespace];
-    const flags = ['--kubeconfig', kubeconfig, '--metrics-bind-address=0', '--health-probe-bind-address=0'];
-    const child: ChildProcess = spawn(process.execPath, [...args, ...flags], {
-        cwd: REPO,
-        stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const identity = new Promise<string>((resolveIdentity) => {
-        child.stdout?.on('data', (chunk: Buffer) => {
-            const match = /"identity":"([^"]+)"/.exec(chunk.toString());
-            if (match?.[1] !== undefined) resolveIdentity(match[1]);
-        });
-    });
-    const exit = new Promise<number | null>((resolveExit) =>
-        child.on('exit', (code) => {
-            resolveExit(code);
-        }),
-    );
-    return { child, identity, exit };
 }
 
 async function holder(kc: KubeConfig, namespace: string): Promise<string | undefined> {

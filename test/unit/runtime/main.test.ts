@@ -18,6 +18,11 @@ describe('operator/main.ts', () => {
             line: /^bascule: Unknown option '--leader-elekt'/,
         },
         { name: 'a bad log level', args: [], line: /^bascule: --log-level must be one of/ },
+        {
+            name: 'a clouds.yaml that is not there',
+            args: ['--clouds-yaml', '/nonexistent/clouds.yaml'],
+            line: /^bascule: \/nonexistent\/clouds.yaml: no such file\n$/,
+        },
     ];
 
     for (const { name, args, line } of cases) {
