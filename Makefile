@@ -8,7 +8,7 @@ export KUBECONFIG ?= $(CURDIR)/.local/kubeconfig
 
 .PHONY: help
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -54,6 +54,6 @@ bench-sim: deps ## The simulator at the scale of the real cloud: 12,000 servers 
 
 .PHONY: demo
 demo: ## The main job: elections to alerts on the embedded default (not built yet)
-	@echo "make demo: not built yet — the OpenStack simulator, the operator and the scenarios" \
-		"are the open issues 3 to 6; 'make cluster-up' and 'make test' work today." >&2
+	@echo "make demo is not built yet: the Tenant, VirtualMachine and ElasticPool reconcilers" \
+		"and the scenarios are still missing. Today: make cluster-up, make sim, make test." >&2
 	@exit 1

@@ -266,6 +266,12 @@ export const rejected: Rejection[] = [
     },
     // ElasticPool
     {
+        name: 'a pool name too long to name and label its machines',
+        object: () => elasticPool(ns, longName(58)),
+        field: 'metadata.name',
+        message: /at most 57 characters/,
+    },
+    {
         name: 'a floor above the ceiling',
         object: () => elasticPool(ns, 'p', { minReplicas: 5, maxReplicas: 3 }),
         field: 'spec.minReplicas',

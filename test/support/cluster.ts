@@ -49,9 +49,20 @@ export async function kubectl(args: string[]): Promise<KubectlResult> {
     }
 }
 
-/** Installs the CRDs from crds/ and waits until the API server serves them. */
+/**
+ * Installs the CRDs from crds/ and waits until the API server serves them. The tests
+ * take the CRDs over from whoever applied them before (a person, by hand): the local
+ * API server is theirs, and the CRDs must be this checkout's.
+ */
 export async function installCrds(): Promise<void> {
-    await kubectl(['apply', '--server-side', '--field-manager=bascule-tests', '-f', 'crds/']);
+    await kubectl([
+        'apply',
+        '--server-side',
+        '--force-conflicts',
+        '--field-manager=bascule-tests',
+        '-f',
+        'crds/',
+    ]);
     await kubectl([
         'wait',
         '--for=condition=Established',
