@@ -1,0 +1,41 @@
+/** The reconcilers' named timings; production values here, tests pass TEST_RECONCILE_SETTINGS. */
+export interface ReconcileSettings {
+    /** A Tenant's quota and port quota are read again this often (drift repair). */
+    quotaCheckMs: number;
+    /** A machine waiting for its Tenant (not ready, namespace not listed) looks again this often. */
+    dependencyRetryMs: number;
+    /** A quota refusal is tried again this often (also sooner when the quota rises). */
+    quotaRetryMs: number;
+    /** A policy refusal (a role not yet granted) is tried again this often. */
+    policyRetryMs: number;
+    /** A safety net while a server builds or changes; the bulk observation normally comes first. */
+    buildCheckMs: number;
+    /** After an ambiguous create, wait this long before looking the server up by its owner tag. */
+    settleWindowMs: number;
+    /** Power state drift is restored only after it has held this long. */
+    powerGraceMs: number;
+    /** A Tenant deletion blocked by remaining servers looks again this often. */
+    deletionRetryMs: number;
+}
+
+export const PRODUCTION_RECONCILE_SETTINGS: ReconcileSettings = {
+    quotaCheckMs: 5 * 60_000,
+    dependencyRetryMs: 30_000,
+    quotaRetryMs: 60_000,
+    policyRetryMs: 2 * 60_000,
+    buildCheckMs: 60_000,
+    settleWindowMs: 120_000,
+    powerGraceMs: 60_000,
+    deletionRetryMs: 30_000,
+};
+
+export const TEST_RECONCILE_SETTINGS: ReconcileSettings = {
+    quotaCheckMs: 200,
+    dependencyRetryMs: 50,
+    quotaRetryMs: 100,
+    policyRetryMs: 100,
+    buildCheckMs: 200,
+    settleWindowMs: 100,
+    powerGraceMs: 0,
+    deletionRetryMs: 50,
+};

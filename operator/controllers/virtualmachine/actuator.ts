@@ -1,0 +1,237 @@
+import { isKind, OpenStackError } from '../../openstack/errors.ts';
+import { ADMIN, type Scope } from '../../openstack/identity.ts';
+import type { Server } from '../../openstack/nova-views.ts';
+import type { ActuatorDeps } from '../shared/deps.ts';
+import type { ObjectClient } from '../shared/kube-objects.ts';
+import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerTag, serverName } from '../shared/naming.ts';
+import { progressing, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
+import type { KindActuator, KindContext } from '../shared/reconciler.ts';
+import type { Tenant } from '../tenant/types.ts';
+import { compute } from './converge.ts';
+import { Finalizer } from './finalize.ts';
+import { ensureKeypair } from './keypair.ts';
+import { Observer } from './observe.ts';
+import { resolveAll } from './resolve.ts';
+import type { VirtualMachine, VirtualMachineStatus } from './types.ts';
+
+type Ctx = KindContext<VirtualMachineStatus>;
+
+/**
+ * A VirtualMachine's cloud side. Every tenant-facing call carries the tenant's project-scoped token.
+ * Creating follows the ownership rules: the attempt is recorded in status before the POST (no record,
+ * no create); an ambiguous outcome is settled after the settle window by listing the owner tag, and a
+ * server is created again only when none is found.
+ */
+export class VirtualMachineActuator implements KindActuator<VirtualMachine, VirtualMachineStatus> {
+    /** Owner UID to object key, for the bulk observation to requeue machines whose server changed. */
+    readonly keysByUid = new Map<string, string>();
+    private readonly deps: ActuatorDeps;
+    private readonly tenants: ObjectClient;
+    private readonly observer: Observer;
+    private readonly finalizer: Finalizer;
+
+    constructor(deps: ActuatorDeps, tenants: ObjectClient) {
+        this.deps = deps;
+        this.tenants = tenants;
+        this.observer = new Observer(deps);
+        this.finalizer = new Finalizer(deps);
+    }
+
+    async reconcile(vm: VirtualMachine, ctx: Ctx): Promise<Outcome> {
+        this.index(vm);
+        ctx.status.deletionPolicy = vm.spec.deletionPolicy ?? policyOf(ctx.status);
+        const gate = await this.tenantScope(vm);
+        if ('state' in gate) {
+            ctx.status.phase ??= 'Pending';
+            return gate;
+        }
+
+        const server = await this.server(vm, ctx, gate);
+        if (!('id' in server)) return server;
+        return this.observer.converge(vm, ctx, gate, server);
+    }
+
+    async finalize(vm: VirtualMachine, ctx: Ctx): Promise<Outcome> {
+        const projectId = (await this.tenant(vm))?.status?.projectID;
+        const outcome = await this.finalizer.finalize(vm, ctx, projectId);
+        if (outcome.released === true) this.keysByUid.delete(vm.metadata?.uid ?? '');
+        return outcome;
+    }
+
+    /** The tenant's project scope, or why the machine must wait (touching nothing in the cloud). */
+    private async tenantScope(vm: VirtualMachine): Promise<Scope | Outcome> {
+        const retry = this.deps.settings.dependencyRetryMs;
+        const tenant = await this.tenant(vm);
+        const projectId = tenant?.status?.projectID;
+        if (tenant === undefined || projectId === undefined) {
+            return waiting('WaitingForDependency', `tenant ${vm.spec.tenant} has no project yet`, retry);
+        }
+        const namespace = vm.metadata?.namespace ?? '';
+        if (!(tenant.spec?.namespaces ?? []).includes(namespace)) {
+            const message = `tenant ${vm.spec.tenant} does not list namespace ${namespace}; machine frozen`;
+            return waiting('NamespaceNotAllowed', message, retry);
+        }
+        return { kind: 'project', projectId };
+    }
+
+    /** The machine's Tenant, read live. */
+    private async tenant(vm: VirtualMachine): Promise<Tenant | undefined> {
+        const found: unknown = await this.tenants.get(vm.spec.tenant);
+        return found as Tenant | undefined;
+    }
+
+    /** The server recorded, adopted, settled by tag or created; or the outcome that stops here. */
+    private async server(vm: VirtualMachine, ctx: Ctx, scope: Scope): Promise<Server | Outcome> {
+        const known = ctx.status.serverID ?? vm.spec.adopt?.serverID;
+        if (known !== undefined) return this.read(vm, ctx, scope, known);
+        if (ctx.status.createAttempt !== undefined) {
+            const settled = await this.settle(vm, ctx, scope);
+            if (settled !== undefined) return settled;
+        }
+        return this.create(vm, ctx, scope);
+    }
+
+    private async read(vm: VirtualMachine, ctx: Ctx, scope: Scope, id: string): Promise<Server | Outcome> {
+        let server: Server;
+        try {
+            server = await this.deps.cloud.nova.getServer(scope, id, { signal: ctx.signal });
+        } catch (err) {
+            if (!isKind(err, 'NotFound')) throw err;
+            if (ctx.status.serverID === undefined) return this.unknownServer(ctx, id);
+            return this.observer.lost(vm, ctx);
+        }
+        if (server.projectId !== (scope.kind === 'project' ? scope.projectId : '')) {
+            return terminalOutcome('NotInTenant', `server ${id} is not in the tenant's project`);
+        }
+        if (ctx.status.serverID === undefined) {
+            ctx.status.origin = 'Adopted';
+            ctx.status.deletionPolicy = vm.spec.deletionPolicy ?? 'Orphan';
+            await this.record(ctx, server.id);
+            ctx.event({ type: 'Normal', reason: 'ServerAdopted', action: 'Adopt', note: 'server adopted' });
+        }
+        return server;
+    }
+
+    /** An adoption ID the tenant cannot see: another project's server (seen as admin), or none. */
+    private async unknownServer(ctx: Ctx, id: string): Promise<Outcome> {
+        const elsewhere = await this.deps.cloud.nova.getServer(ADMIN, id, { signal: ctx.signal }).then(
+            () => true,
+            (err: unknown) => (isKind(err, 'NotFound') ? false : Promise.reject(err as Error)),
+        );
+        if (elsewhere) return terminalOutcome('NotInTenant', `server ${id} is not in the tenant's project`);
+        return terminalOutcome('UnknownReference', `no server ${id} exists`);
+    }
+
+    /** After an ambiguous create: wait the settle window, then adopt what carries the owner tag. */
+    private async settle(vm: VirtualMachine, ctx: Ctx, scope: Scope): Promise<Server | Outcome | undefined> {
+        const startedAt = Date.parse(ctx.status.createAttempt?.startedAt ?? '');
+        const remaining = startedAt + this.deps.settings.settleWindowMs - ctx.now();
+        if (remaining > 0) return progressing('Progressing', 'settling an unconfirmed create', remaining);
+
+        const tags = [ownerTag(vm.metadata?.uid ?? '')];
+        const found = await this.deps.cloud.nova.listServers(scope, { tags }, { signal: ctx.signal });
+        const [oldest] = found.sort((a, b) => a.created.localeCompare(b.created));
+        if (oldest === undefined) return undefined;
+
+        ctx.status.origin ??= 'Created';
+        await this.record(ctx, oldest.id);
+        return oldest;
+    }
+
+    private async create(vm: VirtualMachine, ctx: Ctx, scope: Scope): Promise<Outcome> {
+        const resolved = await resolveAll(this.deps.cloud, scope, vm, ctx.signal);
+        if ('state' in resolved) return resolved;
+        Object.assign(ctx.status, {
+            flavorID: resolved.flavorId,
+            imageID: resolved.imageId,
+            networkIDs: resolved.networkIds,
+        });
+
+        const keyName = await ensureKeypair(this.deps, vm, ctx);
+
+        // The attempt is durable before the POST: if this write fails, nothing is created.
+        const name = serverName(vm.metadata?.namespace ?? '', vm.metadata?.name ?? '');
+        ctx.status.createAttempt = { startedAt: new Date(ctx.now()).toISOString(), serverName: name };
+        ctx.status.phase = 'Pending';
+        await ctx.persist();
+
+        try {
+            const id = await ctx.mutate('spec', compute('POST', '/servers', undefined), () =>
+                this.post(vm, ctx, scope, name, { ...resolved, keyName }),
+            );
+            ctx.status.origin = 'Created';
+            await this.record(ctx, id);
+            ctx.event({ type: 'Normal', reason: 'ServerCreated', action: 'Create', note: 'server created' });
+            return progressing('Progressing', 'server building', this.deps.settings.buildCheckMs);
+        } catch (err) {
+            return this.createFailed(ctx, err);
+        }
+    }
+
+    private post(
+        vm: VirtualMachine,
+        ctx: Ctx,
+        scope: Scope,
+        name: string,
+        r: Resolved & { keyName?: string | undefined },
+    ) {
+        const namespace = vm.metadata?.namespace ?? '';
+        return this.deps.cloud.nova.createServer(
+            scope,
+            {
+                name,
+                flavorId: r.flavorId,
+                imageId: r.imageId,
+                networks: r.networkIds.length === 0 ? 'none' : r.networkIds,
+                tags: [
+                    installTag(this.deps.installationId),
+                    ownerTag(vm.metadata?.uid ?? ''),
+                    ...(vm.spec.tags ?? []),
+                ],
+                metadata: {
+                    ...vm.spec.metadata,
+                    [METADATA_NAMESPACE]: namespace,
+                    [METADATA_NAME]: vm.metadata?.name ?? '',
+                },
+                availabilityZone: vm.spec.availabilityZone,
+                keyName: r.keyName,
+            },
+            { signal: ctx.signal },
+        );
+    }
+
+    private createFailed(ctx: Ctx, err: unknown): Outcome {
+        // Never retried blindly: the attempt stays recorded and is settled by tag.
+        if (err instanceof OpenStackError && err.ambiguous) {
+            const note = 'create outcome unknown; settling by tag';
+            ctx.event({ type: 'Warning', reason: 'CreateUnconfirmed', action: 'Create', note });
+            return progressing('Progressing', note, this.deps.settings.settleWindowMs);
+        }
+        // Any other answer is definite: no server was made.
+        delete ctx.status.createAttempt;
+        if (isKind(err, 'QuotaExceeded')) {
+            const message = err instanceof Error ? err.message : 'quota exceeded';
+            return waiting('QuotaExceeded', message, this.deps.settings.quotaRetryMs);
+        }
+        throw err;
+    }
+
+    /** Writes the server ID the moment it is known. */
+    private async record(ctx: Ctx, id: string): Promise<void> {
+        ctx.status.serverID = id;
+        delete ctx.status.createAttempt;
+        await ctx.persist();
+    }
+
+    private index(vm: VirtualMachine): void {
+        const uid = vm.metadata?.uid;
+        if (uid !== undefined)
+            this.keysByUid.set(uid, `${vm.metadata?.namespace ?? ''}/${vm.metadata?.name ?? ''}`);
+    }
+}
+
+type Resolved = Exclude<Awaited<ReturnType<typeof resolveAll>>, Outcome>;
+
+function policyOf(status: VirtualMachineStatus): 'Delete' | 'Orphan' {
+    return status.origin === 'Adopted' ? 'Orphan' : 'Delete';
+}

@@ -1,0 +1,113 @@
+import { ADMIN, type Scope } from '../../openstack/identity.ts';
+import type { SimpleAction } from '../../openstack/nova.ts';
+import type { Server } from '../../openstack/nova-views.ts';
+import type { ActuatorDeps } from '../shared/deps.ts';
+import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerTag } from '../shared/naming.ts';
+import type { KindContext } from '../shared/reconciler.ts';
+import type { PowerState, VirtualMachine, VirtualMachineStatus } from './types.ts';
+
+type Ctx = KindContext<VirtualMachineStatus>;
+
+/**
+ * Per-aspect updates of an existing, settled server. Each returns true when it acted (the caller
+ * then waits for the server to settle before the next aspect).
+ */
+export class Converger {
+    private readonly deps: ActuatorDeps;
+
+    constructor(deps: ActuatorDeps) {
+        this.deps = deps;
+    }
+
+    /** Resize to the desired flavor, or confirm a resize awaiting it. */
+    async flavor(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server, desired: string) {
+        if (server.status === 'VERIFY_RESIZE') {
+            await this.action(ctx, scope, server, 'confirmResize');
+            return true;
+        }
+        const id = ctx.status.flavorID;
+        if (server.flavor.originalName === desired || id === undefined) return false;
+        if (server.status !== 'ACTIVE' && server.status !== 'SHUTOFF') return false;
+
+        await ctx.mutate('spec', compute('POST', '/servers/{id}/action#resize', server.id), () =>
+            this.deps.cloud.nova.resize(scope, server.id, id, { signal: ctx.signal }),
+        );
+        ctx.event({
+            type: 'Normal',
+            reason: 'ServerResizing',
+            action: 'Resize',
+            note: `resize to ${desired}`,
+        });
+        return true;
+    }
+
+    /** Start, stop, shelve, offload or unshelve towards `desired`. */
+    async power(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server, desired: PowerState) {
+        const step = powerStep(server.status, desired);
+        if (step === undefined) return false;
+        // Offloading another project's server needs the admin scope.
+        await this.action(ctx, step === 'shelveOffload' ? ADMIN : scope, server, step);
+        return true;
+    }
+
+    /** Restores Bascule's own metadata and adds the spec's; keys not Bascule's are left alone. */
+    async metadata(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server) {
+        const desired = {
+            ...vm.spec.metadata,
+            [METADATA_NAMESPACE]: vm.metadata?.namespace ?? '',
+            [METADATA_NAME]: vm.metadata?.name ?? '',
+        };
+        const missing = Object.entries(desired).filter(([k, v]) => server.metadata[k] !== v);
+        if (missing.length === 0) return false;
+
+        await ctx.mutate('spec', compute('POST', '/servers/{id}/metadata', server.id), () =>
+            this.deps.cloud.nova.updateMetadata(scope, server.id, Object.fromEntries(missing), {
+                signal: ctx.signal,
+            }),
+        );
+        return true;
+    }
+
+    /**
+     * Adds Bascule's tags and the spec's.
+     * NOTE: a tag removed from the spec stays on the server: removing it safely needs the last
+     * applied tag set in status, which the API does not carry yet.
+     */
+    async tags(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server) {
+        const own = [installTag(this.deps.installationId), ownerTag(vm.metadata?.uid ?? '')];
+        const missing = [...own, ...(vm.spec.tags ?? [])].filter((t) => !server.tags.includes(t));
+        for (const tag of missing) {
+            await ctx.mutate('spec', compute('PUT', '/servers/{id}/tags/{tag}', server.id), () =>
+                this.deps.cloud.nova.addTag(scope, server.id, tag, { signal: ctx.signal }),
+            );
+        }
+        return missing.length > 0;
+    }
+
+    private async action(ctx: Ctx, scope: Scope, server: Server, step: SimpleAction) {
+        await ctx.mutate('spec', compute('POST', `/servers/{id}/action#${step}`, server.id), () =>
+            this.deps.cloud.nova.action(scope, server.id, step, { signal: ctx.signal }),
+        );
+        this.deps.metrics.serverMutations.inc({ kind: 'VirtualMachine', operation: step });
+        ctx.event({ type: 'Normal', reason: 'ServerAction', action: step, note: `server ${step}` });
+    }
+}
+
+/** The next power action from `status` towards `desired`, if any. */
+export function powerStep(status: string, desired: PowerState): SimpleAction | undefined {
+    const shelved = status === 'SHELVED' || status === 'SHELVED_OFFLOADED';
+    if (desired === 'Running') {
+        if (status === 'SHUTOFF') return 'os-start';
+        return shelved ? 'unshelve' : undefined;
+    }
+    if (desired === 'Stopped') {
+        if (status === 'ACTIVE') return 'os-stop';
+        return shelved ? 'unshelve' : undefined;
+    }
+    if (status === 'ACTIVE' || status === 'SHUTOFF') return 'shelve';
+    return status === 'SHELVED' ? 'shelveOffload' : undefined;
+}
+
+export function compute(method: string, pathTemplate: string, targetId: string | undefined) {
+    return { service: 'compute', method, pathTemplate, targetId };
+}

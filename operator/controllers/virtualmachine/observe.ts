@@ -1,0 +1,100 @@
+import type { Scope } from '../../openstack/identity.ts';
+import type { Server } from '../../openstack/nova-views.ts';
+import type { ActuatorDeps } from '../shared/deps.ts';
+import { RESERVED_PREFIX } from '../shared/naming.ts';
+import { progressing, ready, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
+import type { KindContext } from '../shared/reconciler.ts';
+import { compute, Converger } from './converge.ts';
+import { resolveFlavor } from './resolve.ts';
+import { differences, observe, powerMatches } from './status.ts';
+import type { VirtualMachine, VirtualMachineStatus } from './types.ts';
+
+type Ctx = KindContext<VirtualMachineStatus>;
+
+/** Compares the observed server with the spec and acts on one aspect at a time. */
+export class Observer {
+    private readonly deps: ActuatorDeps;
+    private readonly converger: Converger;
+
+    constructor(deps: ActuatorDeps) {
+        this.deps = deps;
+        this.converger = new Converger(deps);
+    }
+
+    async converge(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server): Promise<Outcome> {
+        observe(ctx.status, server);
+        const wait = this.deps.settings.buildCheckMs;
+        // Records from a down cell mean "do nothing"; a task in progress is left to settle.
+        if (server.status === 'UNKNOWN') return progressing('Progressing', 'server cell unreachable', wait);
+        if (server.status === 'ERROR') return this.failed(vm, ctx, scope, server);
+        if (server.taskState !== undefined || server.status === 'BUILD') {
+            return progressing('Progressing', `server ${server.status.toLowerCase()}`, wait);
+        }
+
+        const flavor = await resolveFlavor(this.deps.cloud, scope, vm.spec.flavor, ctx.signal);
+        if ('state' in flavor) return flavor;
+        ctx.status.flavorID = flavor.id;
+        if (ctx.status.origin === 'Adopted' && vm.spec.adopt?.converge !== true) {
+            return this.reportOnly(vm, ctx, server, flavor.name);
+        }
+        delete ctx.status.differences;
+        if (server.locked && !(server.lockedReason ?? '').startsWith(RESERVED_PREFIX)) {
+            return waiting('LockedByOther', 'server locked by someone else; not touched', wait);
+        }
+        return this.aspects(vm, ctx, scope, server, flavor.name);
+    }
+
+    /** The server is gone (404 with the tenant's token): report, or clear it to be recreated. */
+    lost(vm: VirtualMachine, ctx: Ctx): Outcome {
+        ctx.event({ type: 'Warning', reason: 'ServerLost', action: 'Observe', note: 'server not found' });
+        if (vm.spec.recovery?.onLost !== 'Recreate') {
+            ctx.status.phase = 'Lost';
+            return terminalOutcome('ServerLost', `server ${ctx.status.serverID ?? ''} no longer exists`);
+        }
+        delete ctx.status.serverID;
+        ctx.status.phase = 'Pending';
+        return progressing('ServerLost', 'server lost; recreating', this.deps.settings.buildCheckMs);
+    }
+
+    private async aspects(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server, flavor: string) {
+        const wait = this.deps.settings.buildCheckMs;
+        const power = vm.spec.powerState ?? 'Running';
+        const c = this.converger;
+        if (await c.flavor(vm, ctx, scope, server, flavor))
+            return progressing('Progressing', 'resizing', wait);
+        if (await c.power(vm, ctx, scope, server, power)) return progressing('Progressing', 'power', wait);
+        const tagged = await c.tags(vm, ctx, scope, server);
+        const described = await c.metadata(vm, ctx, scope, server);
+        if (tagged || described) return progressing('Progressing', 'metadata and tags updated', wait);
+
+        if (!powerMatches(server, power)) return progressing('Progressing', `waiting for ${power}`, wait);
+        return ready(`server ${server.status}`);
+    }
+
+    private reportOnly(vm: VirtualMachine, ctx: Ctx, server: Server, flavor: string): Outcome {
+        const found = differences(vm, server, flavor);
+        ctx.status.differences = found;
+        if (found.length === 0) return ready('adopted server matches the spec');
+        const message = `adopted; set spec.adopt.converge to apply: ${found.join('; ')}`;
+        return waiting('AdoptionPending', message, this.deps.settings.quotaCheckMs);
+    }
+
+    /** ERROR: the fault is in status; recreate by policy, else report. A build with no host is NoCapacity. */
+    private async failed(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server): Promise<Outcome> {
+        const noHost = /no valid host/i.test(server.fault?.message ?? '');
+        const reason = noHost ? 'NoCapacity' : 'ServerError';
+        const message = server.fault?.message ?? 'server in ERROR';
+        if (vm.spec.recovery?.onError !== 'Recreate' || ctx.status.origin === 'Adopted') {
+            return terminalOutcome(reason, message);
+        }
+
+        await ctx.mutate('recovery', compute('DELETE', '/servers/{id}', server.id), () =>
+            this.deps.cloud.nova.deleteServer(scope, server.id, { signal: ctx.signal }),
+        );
+        ctx.event({ type: 'Warning', reason: 'ServerRecreating', action: 'Delete', note: reason });
+        delete ctx.status.serverID;
+        ctx.status.phase = 'Pending';
+        // NOTE: the recreate waits one quota retry interval, a fixed backoff rather than a growing one.
+        return progressing(reason, `${message}; recreating`, this.deps.settings.quotaRetryMs);
+    }
+}

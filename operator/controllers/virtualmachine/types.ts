@@ -1,0 +1,48 @@
+import type { Writable } from '../shared/kube-objects.ts';
+import type { CommonStatus } from '../shared/reconciler.ts';
+
+export type PowerState = 'Running' | 'Stopped' | 'Shelved';
+export type Phase =
+    'Pending' | 'Building' | 'Running' | 'Stopped' | 'Shelved' | 'Error' | 'Deleting' | 'Lost';
+
+/** A reference by name or ID (the schema requires one of them). */
+export interface NameOrId {
+    name?: string;
+    id?: string;
+}
+
+export interface VirtualMachineSpec {
+    tenant: string;
+    flavor: NameOrId;
+    image: NameOrId;
+    networks?: NameOrId[];
+    sshKey?: { publicKey?: string };
+    metadata?: Record<string, string>;
+    tags?: string[];
+    availabilityZone?: string;
+    powerState?: PowerState;
+    deletionPolicy?: 'Delete' | 'Orphan';
+    recovery?: { onError?: 'Recreate' | 'Report'; onLost?: 'Recreate' | 'Report' };
+    adopt?: { serverID: string; converge?: boolean };
+}
+
+export interface VirtualMachineStatus extends CommonStatus {
+    serverID?: string;
+    createAttempt?: { startedAt: string; serverName: string };
+    phase?: Phase;
+    origin?: 'Created' | 'Adopted';
+    deletionPolicy?: 'Delete' | 'Orphan';
+    serverName?: string;
+    flavor?: string;
+    flavorID?: string;
+    imageID?: string;
+    networkIDs?: string[];
+    addresses?: { network: string; address: string; version: number }[];
+    fault?: string;
+    differences?: string[];
+}
+
+export type VirtualMachine = Writable & { spec: VirtualMachineSpec; status?: VirtualMachineStatus };
+
+export const VIRTUAL_MACHINES = { group: 'bascule.io', version: 'v1alpha1', plural: 'virtualmachines' };
+export const VM_FINALIZER = 'bascule.io/virtualmachine';
