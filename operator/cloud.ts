@@ -7,7 +7,7 @@ import { Nova } from './openstack/nova.ts';
 import { Placement } from './openstack/placement.ts';
 import { References } from './openstack/references.ts';
 import { checkCloud } from './openstack/selfcheck.ts';
-import { PRODUCTION_SETTINGS, type ClientSettings } from './openstack/settings.ts';
+import { CLIENT_PROFILES, type ClientSettings } from './openstack/settings.ts';
 import type { OperatorConfig } from './runtime/config.ts';
 import type { Logger } from './runtime/logging.ts';
 import type { CloudRequestObserver } from './runtime/metrics.ts';
@@ -28,13 +28,14 @@ export class CloudRefusedError extends Error {
 }
 
 export interface ConnectOptions {
-    config: Pick<OperatorConfig, 'cloudsYaml' | 'cloud' | 'cloudQps' | 'cloudBurst'>;
+    config: Pick<OperatorConfig, 'cloudsYaml' | 'cloud' | 'cloudQps' | 'cloudBurst'> &
+        Partial<Pick<OperatorConfig, 'settingsProfile'>>;
     log: Logger;
     /** The runtime's metrics; every attempt of every call is recorded there. */
     metrics: CloudRequestObserver;
     /** Read at each call; every in-flight call aborts when the signal does (lost or released lease). */
     leadership: () => AbortSignal;
-    /** Production values unless a test or the demo passes its own; the rate limit comes from flags. */
+    /** Overrides the profile's settings (tests); the rate limit flags, when given, win over both. */
     settings?: ClientSettings;
     /** Extra client dependencies for tests (fetch, clock). */
     deps?: Pick<CloudClientDeps, 'fetch' | 'clock'>;
@@ -55,6 +56,17 @@ export function metricsObserver(metrics: CloudRequestObserver): CallObserver {
     };
 }
 
+/** The profile's client settings (production by default), with the rate limit flags applied. */
+export function clientSettings(opts: Pick<ConnectOptions, 'config' | 'settings'>): ClientSettings {
+    const settings = opts.settings ?? CLIENT_PROFILES[opts.config.settingsProfile ?? 'production'];
+    const { cloudQps, cloudBurst } = opts.config;
+    return {
+        ...settings,
+        ...(cloudQps === undefined ? {} : { rateLimitQps: cloudQps }),
+        ...(cloudBurst === undefined ? {} : { rateLimitBurst: cloudBurst }),
+    };
+}
+
 /**
  * Builds the client of `cloud` and runs the start-up self-check: each missing permission is logged
  * on one line and the operator goes on (the calls needing it fail as PolicyForbidden and retry
@@ -62,11 +74,10 @@ export function metricsObserver(metrics: CloudRequestObserver): CallObserver {
  * a CloudRefusedError whose message is one line.
  */
 export async function connectCloud(cloud: CloudConfig, opts: ConnectOptions): Promise<Cloud> {
-    const settings = opts.settings ?? PRODUCTION_SETTINGS;
     const client = new CloudClient({
         ...opts.deps,
         cloud,
-        settings: { ...settings, rateLimitQps: opts.config.cloudQps, rateLimitBurst: opts.config.cloudBurst },
+        settings: clientSettings(opts),
         observer: metricsObserver(opts.metrics),
         leadership: opts.leadership,
     });

@@ -1,10 +1,13 @@
 import { KubeConfig } from '@kubernetes/client-node';
 
 import { CloudRefusedError, connectCloud, loadConfiguredCloud } from './cloud.ts';
+import { controllerDeps } from './controllers/production.ts';
+import { registerControllers } from './controllers/register.ts';
 import { CloudConfigError, type CloudConfig } from './openstack/clouds.ts';
-import { ConfigError, parseConfig, type OperatorConfig } from './runtime/config.ts';
+import { ConfigError, parseConfig, usage, wantsHelp, type OperatorConfig } from './runtime/config.ts';
 import { createLogger, errorFields } from './runtime/logging.ts';
 import { Manager } from './runtime/manager.ts';
+import { runTestHooks } from './test-hooks.ts';
 
 /**
  * Exit codes: 0 after a graceful stop; 1 on a runtime failure, a lost lease or a cloud refused at
@@ -25,6 +28,10 @@ function orExit<T>(load: () => T, expected: (new (message: string) => Error)[], 
 }
 
 function loadConfig(): { config: OperatorConfig; cloud: CloudConfig } {
+    if (wantsHelp(process.argv.slice(2))) {
+        process.stdout.write(usage());
+        process.exit(0);
+    }
     const config = orExit(
         () => parseConfig(process.argv.slice(2), process.env),
         [ConfigError],
@@ -66,12 +73,23 @@ async function main(): Promise<void> {
     process.once('SIGTERM', () => void shutdown(0));
     process.once('SIGINT', () => void shutdown(0));
 
+    // Probes answer during the self-check, which a slow cloud stretches; readiness waits for it.
+    let cloudChecked = false;
+    manager.addReadyCheck('cloud', () => (cloudChecked ? undefined : 'self-check not passed'));
+    await manager.serve();
+
     const leadership = () => manager.cloudSignal();
-    await connectCloud(cloud, { config, log, metrics: manager.metrics.cloudObserver(), leadership });
-    // NOTE: the per-kind reconcilers (Tenant, VirtualMachine, ElasticPool) register here with
-    // manager.add(), taking the connected cloud, once they exist; until then the operator runs its
-    // runtime and keeps the cloud checked only at start.
+    const connected = await connectCloud(cloud, {
+        config,
+        log,
+        metrics: manager.metrics.cloudObserver(),
+        leadership,
+    });
+    cloudChecked = true;
+    registerControllers(manager, controllerDeps(connected, manager, kubeConfig, log));
+    // NOTE: the ElasticPool reconciler registers here too once it exists.
     await manager.start();
+    runTestHooks(connected, log, process.env);
 }
 
 main().catch((err: unknown) => {

@@ -68,7 +68,7 @@ export class CloudClient {
         );
         const fetch = deps.fetch ?? fetchForCloud(cloud);
         this.transport = new Transport({ ...deps, fetch, limiter: this.limiter });
-        this.identity = new Identity(cloud, this.transport, settings.tokenRenewMarginMs, clock);
+        this.identity = new Identity(cloud, this.transport, settings, clock);
         this.leadership = deps.leadership;
     }
 

@@ -42,6 +42,8 @@ export interface HttpRequest extends CallSite {
     /** Defaults to `never` for POST and `safe` for every other method. */
     retry?: RetryPolicy;
     timeoutMs?: number;
+    /** Overrides the settings' maxAttempts (token issuance retries longer). */
+    maxAttempts?: number;
 }
 
 /** A successful answer; the body is parsed JSON for the typed calls to pick from, never to log. */
@@ -86,7 +88,7 @@ export class Transport {
     /** Sends `req`; resolves with a 2xx/3xx answer or rejects with an OpenStackError. */
     async send(req: HttpRequest): Promise<HttpAnswer> {
         const policy = req.retry ?? (req.method === 'POST' ? 'never' : 'safe');
-        const { maxAttempts } = this.deps.settings;
+        const maxAttempts = req.maxAttempts ?? this.deps.settings.maxAttempts;
 
         for (let attempt = 1; ; attempt++) {
             const outcome = await this.attempt(req);

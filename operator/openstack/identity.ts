@@ -4,6 +4,7 @@ import type { AppCredentialAuth, CloudConfig, PasswordAuth } from './clouds.ts';
 import { OpenStackError } from './errors.ts';
 import type { Transport } from './http.ts';
 import { arr, isRecord, obj, str } from './json.ts';
+import type { ClientSettings } from './settings.ts';
 
 /** Whose token a call carries: the admin-scoped one, or one scoped to a tenant's project. */
 export type Scope = { kind: 'admin' } | { kind: 'project'; projectId: string };
@@ -20,6 +21,9 @@ export interface Session {
     catalog: CatalogService[];
 }
 
+/** The client settings token handling reads. */
+export type IdentitySettings = Pick<ClientSettings, 'tokenRenewMarginMs' | 'tokenMaxAttempts'>;
+
 /**
  * Keystone v3 authentication for one cloud. Sessions are cached per scope, renewed when less than
  * the renew margin remains, and shared by concurrent callers (one issue in flight per scope).
@@ -31,13 +35,18 @@ export class Identity {
     private readonly cloud: CloudConfig;
     private readonly transport: Transport;
     private readonly clock: Clock;
-    private readonly renewMarginMs: number;
+    private readonly settings: IdentitySettings;
 
-    constructor(cloud: CloudConfig, transport: Transport, renewMarginMs: number, clock: Clock = realClock) {
+    constructor(
+        cloud: CloudConfig,
+        transport: Transport,
+        settings: IdentitySettings,
+        clock: Clock = realClock,
+    ) {
         this.cloud = cloud;
         this.transport = transport;
         this.clock = clock;
-        this.renewMarginMs = renewMarginMs;
+        this.settings = settings;
     }
 
     /** A valid session for `scope`. Application credentials only ever serve their own project. */
@@ -86,7 +95,7 @@ export class Identity {
     }
 
     private fresh(session: Session): boolean {
-        return session.expiresAtMs - this.renewMarginMs > this.clock.now();
+        return session.expiresAtMs - this.settings.tokenRenewMarginMs > this.clock.now();
     }
 
     private async issue(scope: Scope, signal?: AbortSignal): Promise<Session> {
@@ -99,6 +108,7 @@ export class Identity {
             signal,
             // Issuing a token changes nothing, so it is safe to send again.
             retry: 'safe',
+            maxAttempts: this.settings.tokenMaxAttempts,
             priority: 'urgent',
         });
         const token = answer.headers.get('x-subject-token');

@@ -1,3 +1,5 @@
+import type { SettingsProfile } from '../runtime/config.ts';
+
 /**
  * The client's named timings and limits. Production values are for a shared government cloud; test
  * values keep suites fast; demo values keep the embedded demo lively without hammering the simulator.
@@ -21,6 +23,11 @@ export interface ClientSettings {
     rateLimitBurst: number;
     /** A token is renewed when less than this remains before it expires. */
     tokenRenewMarginMs: number;
+    /**
+     * Attempts to issue a token. Higher than maxAttempts: every call waits on Keystone, so its
+     * retries must outlast a short Keystone outage (a minute, with the least jitter) on their own.
+     */
+    tokenMaxAttempts: number;
 }
 
 export const PRODUCTION_SETTINGS: ClientSettings = {
@@ -34,6 +41,11 @@ export const PRODUCTION_SETTINGS: ClientSettings = {
     rateLimitQps: 10,
     rateLimitBurst: 20,
     tokenRenewMarginMs: 5 * 60_000,
+    // NOTE: 12 attempts sleep at least 0.25+0.5+1+2+4+8+5×15 ≈ 91 s and at most ≈ 182 s, so a
+    // one-minute Keystone outage recovers within one call, and a call waiting on Keystone holds its
+    // worker up to three minutes (a lost lease still aborts it at once). A shorter budget would
+    // need the reconcilers to absorb the outage with requeues instead.
+    tokenMaxAttempts: 12,
 };
 
 export const DEMO_SETTINGS: ClientSettings = {
@@ -60,4 +72,12 @@ export const TEST_SETTINGS: ClientSettings = {
     rateLimitQps: 1_000,
     rateLimitBurst: 1_000,
     tokenRenewMarginMs: 1_000,
+    tokenMaxAttempts: 4,
+};
+
+/** The client's settings for each `--settings-profile`. */
+export const CLIENT_PROFILES: Record<SettingsProfile, ClientSettings> = {
+    production: PRODUCTION_SETTINGS,
+    demo: DEMO_SETTINGS,
+    test: TEST_SETTINGS,
 };

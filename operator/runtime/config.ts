@@ -4,6 +4,10 @@ import { parseArgs } from 'node:util';
 export const LOG_LEVELS = ['error', 'warn', 'info', 'verbose', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** Named sets of timings and limits: a shared production cloud, the embedded demo, or test suites. */
+export const SETTINGS_PROFILES = ['production', 'demo', 'test'] as const;
+export type SettingsProfile = (typeof SETTINGS_PROFILES)[number];
+
 /** A host and port to listen on; an empty host means every interface. */
 export interface BindAddress {
     host: string;
@@ -28,10 +32,12 @@ export interface OperatorConfig {
     /** Overall reconcile rate across all keys, per second, and its burst. */
     queueQps: number;
     queueBurst: number;
-    /** Cloud API request rate, per second, and its burst. */
-    cloudQps: number;
-    cloudBurst: number;
+    /** Cloud API request rate, per second, and its burst; undefined means the profile's value. */
+    cloudQps: number | undefined;
+    cloudBurst: number | undefined;
     logLevel: LogLevel;
+    /** Which named timings the cloud client and the runtime use. */
+    settingsProfile: SettingsProfile;
 }
 
 /** A configuration mistake; its message is the one line printed before exiting. */
@@ -55,7 +61,42 @@ const OPTIONS = {
     'cloud-qps': { type: 'string' },
     'cloud-burst': { type: 'string' },
     'log-level': { type: 'string' },
+    'settings-profile': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
 } as const;
+
+const HELP: Record<keyof typeof OPTIONS, string> = {
+    kubeconfig: 'path to a kubeconfig (env KUBECONFIG; default: in-cluster or ~/.kube/config)',
+    'leader-elect': 'elect a leader on a Lease; only the leader reconciles (default: off)',
+    'leader-election-namespace': "the Lease's namespace (env POD_NAMESPACE; default: bascule-system)",
+    'leader-election-id': "the Lease's name (default: bascule-leader)",
+    'metrics-bind-address': 'host:port for /metrics, 0 to disable (default: 127.0.0.1:8080)',
+    'health-probe-bind-address': 'host:port for /healthz and /readyz, 0 to disable (default: :8081)',
+    'clouds-yaml': 'path to clouds.yaml (env OS_CLIENT_CONFIG_FILE; default: the openstacksdk lookup)',
+    cloud: 'the cloud to use in clouds.yaml (env OS_CLOUD)',
+    namespaces: 'comma-separated namespaces to watch (env WATCH_NAMESPACES; default: all)',
+    workers: 'concurrent reconciles per controller (default: 4)',
+    'queue-qps': 'reconciles per second across all keys (default: 10)',
+    'queue-burst': 'reconcile burst (default: 100)',
+    'cloud-qps': "cloud API calls per second (default: the settings profile's)",
+    'cloud-burst': "cloud API call burst (default: the settings profile's)",
+    'log-level': `one of ${LOG_LEVELS.join(', ')} (env LOG_LEVEL; default: info)`,
+    'settings-profile': 'production, demo or test (env BASCULE_SETTINGS_PROFILE; default: production)',
+    help: 'print this help and exit',
+};
+
+/** Whether `argv` asks for the help text; checked before parsing, so other mistakes don't hide it. */
+export function wantsHelp(argv: readonly string[]): boolean {
+    return argv.includes('--help') || argv.includes('-h');
+}
+
+/** The flags, one line each, as `--help` prints them. */
+export function usage(): string {
+    const names = Object.keys(HELP) as (keyof typeof OPTIONS)[];
+    const width = Math.max(...names.map((name) => name.length)) + 4;
+    const lines = names.map((name) => `  --${name.padEnd(width)}${HELP[name]}`);
+    return ['Usage: npm start -- [flags]', '', ...lines, ''].join('\n');
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -87,9 +128,12 @@ export function parseConfig(argv: readonly string[], env: Env): OperatorConfig {
         workers: parseNumber('--workers', values.workers ?? '4', { integer: true, min: 1, max: 256 }),
         queueQps: parseNumber('--queue-qps', values['queue-qps'] ?? '10', { min: 0.01 }),
         queueBurst: parseNumber('--queue-burst', values['queue-burst'] ?? '100', { integer: true, min: 1 }),
-        cloudQps: parseNumber('--cloud-qps', values['cloud-qps'] ?? '10', { min: 0.01 }),
-        cloudBurst: parseNumber('--cloud-burst', values['cloud-burst'] ?? '20', { integer: true, min: 1 }),
+        cloudQps: optionalNumber('--cloud-qps', values['cloud-qps'], { min: 0.01 }),
+        cloudBurst: optionalNumber('--cloud-burst', values['cloud-burst'], { integer: true, min: 1 }),
         logLevel: parseLogLevel(values['log-level'] ?? env.LOG_LEVEL ?? 'info'),
+        settingsProfile: parseProfile(
+            values['settings-profile'] ?? nonEmpty(env.BASCULE_SETTINGS_PROFILE) ?? 'production',
+        ),
     };
 }
 
@@ -144,6 +188,19 @@ function parseNumber(flag: string, value: string, rule: NumberRule): number {
         throw new ConfigError(`${flag} must be ${kind} ${range}, got '${value}'`);
     }
     return parsed;
+}
+
+function optionalNumber(flag: string, value: string | undefined, rule: NumberRule): number | undefined {
+    return value === undefined ? undefined : parseNumber(flag, value, rule);
+}
+
+function parseProfile(value: string): SettingsProfile {
+    const profile = SETTINGS_PROFILES.find((known) => known === value);
+    if (profile === undefined) {
+        const known = SETTINGS_PROFILES.join(', ');
+        throw new ConfigError(`--settings-profile must be one of ${known}, got '${value}'`);
+    }
+    return profile;
 }
 
 function parseLogLevel(value: string): LogLevel {

@@ -1,4 +1,5 @@
 import { realClock, sleep, type Clock } from './clock.ts';
+import type { SettingsProfile } from './config.ts';
 import { microTime } from './kube-object.ts';
 import type { Logger } from './logging.ts';
 import { errorFields } from './logging.ts';
@@ -40,6 +41,13 @@ export const TEST_ELECTION: ElectionSettings = {
     leaseDurationMs: 3_000,
     renewDeadlineMs: 2_000,
     retryPeriodMs: 400,
+};
+
+/** The election timings of each `--settings-profile`: the demo hands over as fast as tests do. */
+export const ELECTION_PROFILES: Record<SettingsProfile, ElectionSettings> = {
+    production: PRODUCTION_ELECTION,
+    demo: TEST_ELECTION,
+    test: TEST_ELECTION,
 };
 
 export interface LeaderElectorOptions {

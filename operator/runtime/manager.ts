@@ -13,7 +13,7 @@ import { Informer, type InformerSettings } from './informer.ts';
 import { kubeEventClient } from './kube-event-client.ts';
 import { kubeListWatch, type ResourceRef } from './kube-list-watch.ts';
 import { kubeLeaseClient } from './lease-client.ts';
-import { LeaderElector, type ElectionSettings } from './leader-election.ts';
+import { ELECTION_PROFILES, LeaderElector, type ElectionSettings } from './leader-election.ts';
 import type { Logger } from './logging.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import type { Reconciler } from './reconcile-result.ts';
@@ -59,6 +59,8 @@ export class Manager {
     private readonly informers: Informer[] = [];
     private readonly controllers: Controller[] = [];
     private readonly servers: Server[] = [];
+    private readonly readyChecks = new Map<string, Check>();
+    private serving: Promise<void> | undefined;
     private readonly elector: LeaderElector | undefined;
     private readonly stopped = new AbortController();
     private stopping = false;
@@ -152,7 +154,7 @@ export class Manager {
             client: kubeLeaseClient(kubeConfig, config.leaderElectionNamespace, config.leaderElectionId),
             log,
             ...(this.opts.clock ? { clock: this.opts.clock } : {}),
-            ...(this.opts.timings?.election ? { settings: this.opts.timings.election } : {}),
+            settings: this.opts.timings?.election ?? ELECTION_PROFILES[config.settingsProfile],
             onLeaderChange: (leading) => {
                 this.metrics.leader.set({ name: config.leaderElectionId }, leading ? 1 : 0);
             },
@@ -185,9 +187,24 @@ export class Manager {
         return made;
     }
 
+    /** Adds a /readyz check (such as the cloud's self-check); call before serve() or start(). */
+    addReadyCheck(name: string, check: Check): void {
+        this.readyChecks.set(name, check);
+    }
+
+    /**
+     * Starts the metrics and probe servers; start() calls it too. Call it early so /healthz answers
+     * while slow start-up work (the cloud's self-check) runs; /readyz stays false until it is done.
+     */
+    serve(): Promise<void> {
+        this.serving ??= this.openServers();
+        return this.serving;
+    }
+
     /** The /readyz checks: not shutting down, every informer synced, leadership not lost. */
     readiness(): Map<string, Check> {
         return new Map<string, Check>([
+            ...this.readyChecks,
             ['shutdown', () => (this.stopping ? 'shutting down' : undefined)],
             ['informers', () => (this.synced() ? undefined : 'not synced')],
             // A standby is ready (it serves nothing, and rollouts must proceed); a lost leader is not.
@@ -195,7 +212,7 @@ export class Manager {
         ]);
     }
 
-    private async serve(): Promise<void> {
+    private async openServers(): Promise<void> {
         const { metricsBindAddress: metricsAt, healthProbeBindAddress: probesAt } = this.opts.config;
         const metrics = metricsRoutes(this.metrics.registry);
         const probes = probeRoutes(new Map(), this.readiness());

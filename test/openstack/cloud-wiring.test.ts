@@ -1,10 +1,15 @@
 import { expect } from 'chai';
 
 import type { Simulator } from '../../hack/openstack-sim/server.ts';
-import { CloudRefusedError, connectCloud, type ConnectOptions } from '../../operator/cloud.ts';
+import {
+    clientSettings,
+    CloudRefusedError,
+    connectCloud,
+    type ConnectOptions,
+} from '../../operator/cloud.ts';
 import type { CloudConfig } from '../../operator/openstack/clouds.ts';
 import { ADMIN } from '../../operator/openstack/identity.ts';
-import { TEST_SETTINGS } from '../../operator/openstack/settings.ts';
+import { DEMO_SETTINGS, PRODUCTION_SETTINGS, TEST_SETTINGS } from '../../operator/openstack/settings.ts';
 import { RuntimeMetrics } from '../../operator/runtime/metrics.ts';
 import { addFault, call, startTestSim, tenant, token } from '../sim/helpers.ts';
 import { capturedLog, rejection, simCloud } from './helpers.ts';
@@ -121,5 +126,25 @@ describe('the operator wired to the cloud: self-check, metrics and leadership', 
         expect(await Promise.all(inFlight)).to.deep.equal([reason, reason]);
         expect(Date.now() - started).to.be.below(1000);
         expect(await rejection(cloud.placement.providers())).to.equal(reason);
+    });
+});
+
+describe('clientSettings', () => {
+    const base = { cloudsYaml: undefined, cloud: undefined, cloudQps: undefined, cloudBurst: undefined };
+
+    it('should take the named profile, production by default', () => {
+        expect(clientSettings({ config: base })).to.deep.equal(PRODUCTION_SETTINGS);
+        expect(clientSettings({ config: { ...base, settingsProfile: 'demo' } })).to.deep.equal(DEMO_SETTINGS);
+        expect(clientSettings({ config: { ...base, settingsProfile: 'test' } })).to.deep.equal(TEST_SETTINGS);
+    });
+
+    it('should let the rate limit flags win over the profile', () => {
+        const config = { ...base, settingsProfile: 'demo' as const, cloudQps: 2, cloudBurst: 3 };
+
+        expect(clientSettings({ config })).to.deep.include({
+            ...DEMO_SETTINGS,
+            rateLimitQps: 2,
+            rateLimitBurst: 3,
+        });
     });
 });

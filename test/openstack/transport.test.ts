@@ -65,7 +65,7 @@ describe('openstack transport: retries, timeouts and creates', () => {
     });
 
     it('should recover from a Keystone outage with bounded retries', async () => {
-        const h = harness(simCloud(sim), { maxAttempts: 4 });
+        const h = harness(simCloud(sim), { tokenMaxAttempts: 4 });
         await addFault(sim, {
             service: 'identity',
             method: 'POST',
@@ -81,7 +81,7 @@ describe('openstack transport: retries, timeouts and creates', () => {
     });
 
     it('should stop after the last attempt while Keystone stays down', async () => {
-        const h = harness(simCloud(sim), { maxAttempts: 3 });
+        const h = harness(simCloud(sim), { tokenMaxAttempts: 3 });
         await addFault(sim, { service: 'identity', method: 'POST', action: { kind: 'error', status: 503 } });
 
         const err = await rejection(h.client.call(LIST));

@@ -22,7 +22,11 @@ import {
     WIDGETS,
     widgetsApi,
 } from './cluster.ts';
-import { startOperator as spawnOperator, writeSimCloudsYaml } from './operator-process.ts';
+import {
+    removeOperatorFiles,
+    startOperator as spawnOperator,
+    writeSimCloudsYaml,
+} from './operator-process.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
@@ -45,6 +49,7 @@ describe('the manager against the local API server', function () {
     });
 
     after(async () => {
+        removeOperatorFiles();
         await sim.stop();
     });
 

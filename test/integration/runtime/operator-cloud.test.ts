@@ -4,9 +4,9 @@ import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 
 import type { Simulator } from '../../../hack/openstack-sim/server.ts';
-import { startTestSim } from '../../sim/helpers.ts';
+import { addFault, call, startTestSim } from '../../sim/helpers.ts';
 import { eventually, localCluster, requireCluster, testNamespace } from './cluster.ts';
-import { freePort, startOperator, writeSimCloudsYaml } from './operator-process.ts';
+import { freePort, removeOperatorFiles, startOperator, writeSimCloudsYaml } from './operator-process.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
@@ -25,6 +25,7 @@ describe('the operator process with its cloud', function () {
     });
 
     after(async () => {
+        removeOperatorFiles();
         await sim.stop();
     });
 
@@ -52,6 +53,33 @@ describe('the operator process with its cloud', function () {
         expect(op.stdout.some((l) => l.includes('"message":"Cloud connected"'))).to.equal(true);
         expect(op.stdout.some((l) => l.includes('"message":"Lease released"'))).to.equal(true);
         await eventually(async () => (await holder(kc, namespace)) === '');
+    });
+
+    it('should answer /healthz during a slow self-check, and /readyz only once it passed', async () => {
+        // Held in the simulator until the test lets go; the test profile's timeout retries it meanwhile.
+        await addFault(sim, { service: 'placement', action: { kind: 'delay', ms: 60_000 } });
+        const namespace = testNamespace('slow-cloud');
+        const probePort = await freePort();
+        const op = startOperator(writeSimCloudsYaml(sim), [
+            ...['--kubeconfig', kubeconfig, '--leader-elect', '--leader-election-namespace', namespace],
+            ...['--settings-profile', 'test', '--metrics-bind-address=0'],
+            `--health-probe-bind-address=127.0.0.1:${probePort}`,
+        ]);
+
+        const healthz = await whenServing(`http://127.0.0.1:${probePort}/healthz`);
+        const readyDuringCheck = await fetch(`http://127.0.0.1:${probePort}/readyz`);
+        const connectedDuringCheck = op.stdout.some((l) => l.includes('"message":"Cloud connected"'));
+        await call(sim, 'DELETE', '/_sim/faults');
+        await op.logged('Leader election won');
+        const readyAfter = await fetch(`http://127.0.0.1:${probePort}/readyz`);
+        op.child.kill('SIGTERM');
+
+        expect(await op.exit).to.equal(0);
+        expect(healthz.status).to.equal(200);
+        expect(connectedDuringCheck).to.equal(false);
+        expect(readyDuringCheck.status).to.equal(503);
+        expect(await readyDuringCheck.text()).to.contain('[-]cloud failed: self-check not passed');
+        expect(readyAfter.status).to.equal(200);
     });
 
     it('should refuse a Nova below 2.73 with one line and exit 1 before campaigning', async () => {
@@ -89,6 +117,15 @@ describe('the operator process with its cloud', function () {
         );
     });
 });
+
+/** Fetches `url` once something listens there. */
+async function whenServing(url: string): Promise<Response> {
+    for (;;) {
+        const response = await fetch(url).catch(() => undefined);
+        if (response !== undefined) return response;
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
 
 async function holder(kc: KubeConfig, namespace: string): Promise<string | undefined> {
     const api = kc.makeApiClient(CustomObjectsApi);

@@ -1,6 +1,6 @@
 // Runs `npm start`'s command as a child process, against a simulator the test started in-process.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,11 +11,26 @@ import { testConfig } from '../../sim/helpers.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');
 
-/** Writes a clouds.yaml (cloud `bascule-sim`) for `sim` into a fresh temporary directory. */
+const tempDirs = new Set<string>();
+
+/**
+ * Writes a clouds.yaml (cloud `bascule-sim`) for `sim` into a fresh temporary directory, which
+ * removeOperatorFiles() deletes.
+ */
 export function writeSimCloudsYaml(sim: Simulator): string {
-    const path = join(mkdtempSync(join(tmpdir(), 'bascule-op-')), 'clouds.yaml');
+    const dir = mkdtempSync(join(tmpdir(), 'bascule-op-'));
+    tempDirs.add(dir);
+    const path = join(dir, 'clouds.yaml');
     writeFileSync(path, cloudsYaml(testConfig(), sim.url), { mode: 0o600 });
     return path;
+}
+
+/** Deletes every directory writeSimCloudsYaml made; returns them, so a test can check they are gone. */
+export function removeOperatorFiles(): string[] {
+    const removed = [...tempDirs];
+    for (const dir of removed) rmSync(dir, { recursive: true, force: true });
+    tempDirs.clear();
+    return removed;
 }
 
 /** A port free on loopback right now. */
@@ -38,11 +53,16 @@ export interface OperatorProcess {
     stderr: string[];
 }
 
-/** Spawns the operator with `args` (after the cloud flags for `cloudsYamlPath`). */
-export function startOperator(cloudsYamlPath: string, args: string[]): OperatorProcess {
+/** Spawns the operator with `args` (after the cloud flags for `cloudsYamlPath`) and extra `env`. */
+export function startOperator(
+    cloudsYamlPath: string,
+    args: string[],
+    env: Record<string, string> = {},
+): OperatorProcess {
     const flags = ['--clouds-yaml', cloudsYamlPath, '--cloud', 'bascule-sim'];
     const child = spawn(process.execPath, ['operator/main.ts', ...flags, ...args], {
         cwd: REPO,
+        env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
     });
     const stdout: string[] = [];

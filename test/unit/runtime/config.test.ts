@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 
-import { ConfigError, parseConfig, type OperatorConfig } from '../../../operator/runtime/config.ts';
+import {
+    ConfigError,
+    parseConfig,
+    usage,
+    wantsHelp,
+    type OperatorConfig,
+} from '../../../operator/runtime/config.ts';
 
 describe('parseConfig', () => {
     it('should default to loopback metrics, :8081 probes and no leader election', () => {
@@ -12,6 +18,8 @@ describe('parseConfig', () => {
         expect(config.namespaces).to.deep.equal([]);
         expect(config.logLevel).to.equal('info');
         expect(config.workers).to.equal(4);
+        expect(config.settingsProfile).to.equal('production');
+        expect(config.cloudQps).to.equal(undefined);
     });
 
     const accepted: {
@@ -53,6 +61,23 @@ describe('parseConfig', () => {
         { name: 'workers', argv: ['--workers', '16'], expected: { workers: 16 } },
         { name: 'fractional qps', argv: ['--cloud-qps', '0.5'], expected: { cloudQps: 0.5 } },
         { name: 'log level env', argv: [], env: { LOG_LEVEL: 'debug' }, expected: { logLevel: 'debug' } },
+        {
+            name: 'a settings profile',
+            argv: ['--settings-profile=demo'],
+            expected: { settingsProfile: 'demo' },
+        },
+        {
+            name: 'BASCULE_SETTINGS_PROFILE',
+            argv: [],
+            env: { BASCULE_SETTINGS_PROFILE: 'test' },
+            expected: { settingsProfile: 'test' },
+        },
+        {
+            name: 'the profile flag over its env',
+            argv: ['--settings-profile', 'production'],
+            env: { BASCULE_SETTINGS_PROFILE: 'test' },
+            expected: { settingsProfile: 'production' },
+        },
     ];
 
     for (const { name, argv, env, expected } of accepted) {
@@ -79,6 +104,11 @@ describe('parseConfig', () => {
             message: /^--log-level must be one of/,
         },
         { name: 'a positional argument', argv: ['extra'], message: /extra/ },
+        {
+            name: 'an unknown settings profile',
+            argv: ['--settings-profile', 'fast'],
+            message: /^--settings-profile must be one of production, demo, test, got 'fast'$/,
+        },
     ];
 
     for (const { name, argv, message } of rejected) {
@@ -89,6 +119,27 @@ describe('parseConfig', () => {
             expect(captureMessage(parse)).not.to.include('\n');
         });
     }
+});
+
+describe('usage', () => {
+    it('should describe every flag on one line each', () => {
+        const lines = usage().trimEnd().split('\n');
+        const flags = lines.filter((line) => line.startsWith('  --'));
+
+        expect(flags.map((line) => line.trim().split(/\s+/)[0])).to.include.members([
+            '--kubeconfig',
+            '--settings-profile',
+            '--help',
+        ]);
+        expect(flags).to.have.length(17);
+        for (const line of lines) expect(line.length).to.be.at.most(120);
+    });
+
+    it('should be asked for by --help or -h anywhere in the arguments', () => {
+        expect(wantsHelp(['--workers', 'many', '--help'])).to.equal(true);
+        expect(wantsHelp(['-h'])).to.equal(true);
+        expect(wantsHelp(['--leader-elect'])).to.equal(false);
+    });
 });
 
 function captureMessage(fn: () => unknown): string {

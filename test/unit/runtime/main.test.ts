@@ -19,6 +19,11 @@ describe('operator/main.ts', () => {
         },
         { name: 'a bad log level', args: [], line: /^bascule: --log-level must be one of/ },
         {
+            name: 'an unknown settings profile',
+            args: ['--settings-profile', 'fast'],
+            line: /^bascule: --settings-profile must be one of production, demo, test, got 'fast'\n$/,
+        },
+        {
             name: 'a clouds.yaml that is not there',
             args: ['--clouds-yaml', '/nonexistent/clouds.yaml'],
             line: /^bascule: \/nonexistent\/clouds.yaml: no such file\n$/,
@@ -41,4 +46,17 @@ describe('operator/main.ts', () => {
             expect(run.stderr).to.match(line);
         });
     }
+
+    it('should print the flags and exit 0 on --help, before reading any configuration', () => {
+        const run = spawnSync(process.execPath, ['operator/main.ts', '--help', '--workers', 'many'], {
+            cwd: REPO,
+            env: { ...process.env, BASCULE_SETTINGS_PROFILE: 'bogus' },
+            encoding: 'utf8',
+        });
+
+        expect(run.status).to.equal(0);
+        expect(run.stderr).to.equal('');
+        expect(run.stdout).to.match(/^Usage: /);
+        expect(run.stdout).to.match(/^ {2}--settings-profile +production, demo or test/m);
+    });
 });
