@@ -7,7 +7,6 @@ import { CloudConfigError, type CloudConfig } from './openstack/clouds.ts';
 import { ConfigError, parseConfig, usage, wantsHelp, type OperatorConfig } from './runtime/config.ts';
 import { createLogger, errorFields } from './runtime/logging.ts';
 import { Manager } from './runtime/manager.ts';
-import { runTestHooks } from './test-hooks.ts';
 
 /**
  * Exit codes: 0 after a graceful stop; 1 on a runtime failure, a lost lease or a cloud refused at
@@ -86,10 +85,9 @@ async function main(): Promise<void> {
         leadership,
     });
     cloudChecked = true;
-    registerControllers(manager, controllerDeps(connected, manager, kubeConfig, log));
+    registerControllers(manager, controllerDeps(config, connected, manager, kubeConfig, log));
     // NOTE: the ElasticPool reconciler registers here too once it exists.
     await manager.start();
-    runTestHooks(connected, log, process.env);
 }
 
 main().catch((err: unknown) => {

@@ -38,6 +38,16 @@ export interface OperatorConfig {
     logLevel: LogLevel;
     /** Which named timings the cloud client and the runtime use. */
     settingsProfile: SettingsProfile;
+    /**
+     * Tags every project and server this installation creates; it must stay the same for the life
+     * of an installation, and differ between installations sharing a cloud.
+     */
+    installationId: string;
+    /**
+     * Where Secrets are read from files (`<dir>/<namespace>/<name>/<key>`) instead of the API
+     * server: for a local API server, which serves no Secrets. Absent: the API server.
+     */
+    secretsDir?: string;
 }
 
 /** A configuration mistake; its message is the one line printed before exiting. */
@@ -62,6 +72,8 @@ const OPTIONS = {
     'cloud-burst': { type: 'string' },
     'log-level': { type: 'string' },
     'settings-profile': { type: 'string' },
+    'installation-id': { type: 'string' },
+    'secrets-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -82,6 +94,8 @@ const HELP: Record<keyof typeof OPTIONS, string> = {
     'cloud-burst': "cloud API call burst (default: the settings profile's)",
     'log-level': `one of ${LOG_LEVELS.join(', ')} (env LOG_LEVEL; default: info)`,
     'settings-profile': 'production, demo or test (env BASCULE_SETTINGS_PROFILE; default: production)',
+    'installation-id': 'tags its cloud projects and servers (env BASCULE_INSTALLATION_ID; default: default)',
+    'secrets-dir': 'read Secrets from <dir>/<namespace>/<name>/<key> (default: from the API server)',
     help: 'print this help and exit',
 };
 
@@ -134,6 +148,10 @@ export function parseConfig(argv: readonly string[], env: Env): OperatorConfig {
         settingsProfile: parseProfile(
             values['settings-profile'] ?? nonEmpty(env.BASCULE_SETTINGS_PROFILE) ?? 'production',
         ),
+        installationId: parseInstallationId(
+            values['installation-id'] ?? nonEmpty(env.BASCULE_INSTALLATION_ID) ?? 'default',
+        ),
+        secretsDir: values['secrets-dir'],
     };
 }
 
@@ -201,6 +219,18 @@ function parseProfile(value: string): SettingsProfile {
         throw new ConfigError(`--settings-profile must be one of ${known}, got '${value}'`);
     }
     return profile;
+}
+
+/** Short enough that the installation tag fits Nova's 60-character tags with room to spare. */
+const INSTALLATION_ID = /^[a-z0-9-]{1,32}$/;
+
+function parseInstallationId(value: string): string {
+    if (!INSTALLATION_ID.test(value)) {
+        throw new ConfigError(
+            `--installation-id must be 1 to 32 lowercase letters, digits or dashes, got '${value}'`,
+        );
+    }
+    return value;
 }
 
 function parseLogLevel(value: string): LogLevel {

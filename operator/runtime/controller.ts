@@ -152,15 +152,16 @@ export class Controller {
             this.stopping.signal,
             ...(this.opts.leadership ? [this.opts.leadership.signal] : []),
         ];
+        const signal = AbortSignal.any(signals);
         const started = this.clock.now();
 
         metrics.activeWorkers.inc({ controller });
         const object = this.cached(item.key);
-        const result = await this.invoke({ ...item, object, log, signal: AbortSignal.any(signals) });
+        const result = await this.invoke({ ...item, object, log, signal });
         metrics.activeWorkers.dec({ controller });
         metrics.reconcileTime.observe({ controller }, (this.clock.now() - started) / 1000);
 
-        metrics.reconcileTotal.inc({ controller, result: this.decide(item, result, log) });
+        metrics.reconcileTotal.inc({ controller, result: this.decide(item, result, log, signal) });
     }
 
     private async invoke(request: Parameters<Reconciler['reconcile']>[0]): Promise<ReconcileResult> {
@@ -172,7 +173,12 @@ export class Controller {
     }
 
     /** Requeues as the result asks, logs it, and returns its metric label. */
-    private decide(item: WorkItem, result: ReconcileResult, log: Logger): ReconcileResultLabel {
+    private decide(
+        item: WorkItem,
+        result: ReconcileResult,
+        log: Logger,
+        signal: AbortSignal,
+    ): ReconcileResultLabel {
         const { queue, metrics } = this.opts;
         const { key, priority } = item;
         if (result.kind !== 'terminal') this.terminalAt.delete(key);
@@ -190,7 +196,10 @@ export class Controller {
             case 'transient':
                 metrics.reconcileErrors.inc({ controller: this.name });
                 queue.addRateLimited(key, priority);
-                this.logTransient(log, result.error, queue.numRequeues(key));
+                // Cut short by this process (lease lost or released, shutdown grace over), not by the
+                // object: one line at info, since whoever leads next redoes its cloud calls.
+                if (signal.aborted) log.info('Reconcile aborted', errorFields(signal.reason));
+                else this.logTransient(log, result.error, queue.numRequeues(key));
                 return 'error';
             case 'terminal':
                 metrics.reconcileErrors.inc({ controller: this.name });

@@ -13,8 +13,9 @@ import type { LogLevel } from './config.ts';
  *   for longer than a watch restart, a terminal reconcile error.
  * - `warn`: trouble that the runtime is handling — watch restarts, 410 relists, status conflicts
  *   that ran out of retries, transient reconcile errors after several retries.
- * - `info`: operator life (start, leader acquired, shutdown) and every cloud mutation (create,
- *   delete, adopt). A steady state, where every reconcile finds nothing to change, logs nothing.
+ * - `info`: operator life (start, leader acquired, shutdown, a reconcile it cut short) and every
+ *   cloud mutation (create, delete, adopt). A steady state, where every reconcile finds nothing to
+ *   change, logs nothing.
  * - `verbose`: each reconcile's decision (requeue, delay, result) and each transient error.
  * - `debug`: "no changes", watch bookmarks, queue internals.
  *

@@ -65,6 +65,7 @@ export class Manager {
     private readonly stopped = new AbortController();
     private stopping = false;
     private lost = false;
+    private running = false;
 
     constructor(opts: ManagerOptions) {
         this.opts = opts;
@@ -130,6 +131,16 @@ export class Manager {
         await this.elector?.start();
         if (this.stopping) return;
         for (const controller of this.controllers) controller.start();
+        this.running = true;
+    }
+
+    /**
+     * True while this process may act on the cloud outside a reconcile (a periodic sweep): its
+     * controllers run, every informer has synced and, when electing, it leads.
+     */
+    acting(): boolean {
+        const leading = this.elector?.isLeader() ?? true;
+        return this.running && !this.stopping && this.synced() && leading;
     }
 
     /** Graceful shutdown; safe to call more than once. */

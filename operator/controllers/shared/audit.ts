@@ -3,7 +3,8 @@ import type { KubeObject } from '../../runtime/kube-object.ts';
 import type { Logger } from '../../runtime/logging.ts';
 
 /** Why a mutation was made. */
-export type AuditTrigger = 'spec' | 'adoption' | 'drift' | 'recovery' | 'deletion' | 'arbiter' | 'orphan';
+export type AuditTrigger =
+    'spec' | 'adoption' | 'drift' | 'recovery' | 'deletion' | 'arbiter' | 'orphan' | 'duplicate';
 
 /** The cloud call of a mutation: a path template (never a filled-in path) and the target's ID. */
 export interface AuditCall {

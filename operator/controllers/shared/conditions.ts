@@ -26,6 +26,7 @@ export const REASONS = [
     'AdoptionPending',
     'LockedByOther',
     'PortQuotaShortfall',
+    'OrphansFound',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

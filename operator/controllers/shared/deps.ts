@@ -2,6 +2,7 @@ import type { Cloud } from '../../cloud.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { AuditWriter } from './audit.ts';
 import type { ControllerMetrics } from './metrics.ts';
+import type { SecretSource } from './secrets.ts';
 import type { ReconcileSettings } from './settings.ts';
 
 /** The parts of the cloud the reconcilers call. */
@@ -16,6 +17,8 @@ export interface ActuatorDeps {
     metrics: ControllerMetrics;
     audit: AuditWriter;
     clock: Clock;
+    /** Where `secretRef`s are read; absent, a machine that names a Secret waits, saying why. */
+    secrets?: SecretSource;
 }
 
 /** The Keystone role Bascule's user holds on every tenant project. */

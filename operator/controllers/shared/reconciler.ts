@@ -44,6 +44,8 @@ export interface KindActuator<T extends Writable, S extends CommonStatus> {
     reconcile(obj: T, ctx: KindContext<S>): Promise<Outcome>;
     /** Settles the cloud side of a deleted object; `released` lets the finalizer go. */
     finalize(obj: T, ctx: KindContext<S>): Promise<Outcome>;
+    /** The object at `key` is gone from the cache (deleted, with or without its finalizer). */
+    forget?(key: string): void;
 }
 
 export interface KindReconcilerOptions<T extends Writable, S extends CommonStatus> {
@@ -75,6 +77,7 @@ export class KindReconciler<T extends Writable, S extends CommonStatus> implemen
 
     async reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
         const cached = request.object as (T & { status?: S }) | undefined;
+        if (cached === undefined) this.opts.actuator.forget?.(request.key);
         if (cached === undefined || this.opts.accepts?.(cached) === false) return done;
         // NOTE: status is computed from a live read, not the cache: a cache one write behind would
         // have a retried status write re-apply stale fields (a repair count, a server ID). It costs

@@ -16,6 +16,10 @@ export interface ReconcileSettings {
     powerGraceMs: number;
     /** A Tenant deletion blocked by remaining servers looks again this often. */
     deletionRetryMs: number;
+    /** The sweep of this installation's servers (duplicates, orphans) runs this often. */
+    sweepIntervalMs: number;
+    /** Orphans are deleted once reported for this long; absent (the default), they are only reported. */
+    deleteOrphansAfterMs?: number;
 }
 
 export const PRODUCTION_RECONCILE_SETTINGS: ReconcileSettings = {
@@ -27,6 +31,10 @@ export const PRODUCTION_RECONCILE_SETTINGS: ReconcileSettings = {
     settleWindowMs: 120_000,
     powerGraceMs: 60_000,
     deletionRetryMs: 30_000,
+    // NOTE: half a settle window, so a duplicate lives at most about one and a half windows; reaping
+    // as soon as the bulk observation sees a second server would shorten that, at the cost of a
+    // server index kept in memory.
+    sweepIntervalMs: 60_000,
 };
 
 export const TEST_RECONCILE_SETTINGS: ReconcileSettings = {
@@ -38,4 +46,5 @@ export const TEST_RECONCILE_SETTINGS: ReconcileSettings = {
     settleWindowMs: 100,
     powerGraceMs: 0,
     deletionRetryMs: 50,
+    sweepIntervalMs: 100,
 };

@@ -3,11 +3,13 @@ import { ADMIN } from '../../openstack/identity.ts';
 import type { Project } from '../../openstack/keystone-admin.ts';
 import { MEMBER_ROLE, type ActuatorDeps } from '../shared/deps.ts';
 import { installTag } from '../shared/naming.ts';
+import { orphanCondition, type OrphanReport } from '../shared/orphan-report.ts';
 import { ready, released, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
 import type { KindActuator, KindContext } from '../shared/reconciler.ts';
 import { fromSpec, maxOf, sameResources } from '../shared/resources.ts';
 import { limitsOf, portCondition, resolvedPolicy, usageOf } from './status.ts';
 import type { Tenant, TenantStatus } from './types.ts';
+import type { TenantRef } from '../sweep/deps.ts';
 
 type Ctx = KindContext<TenantStatus>;
 
@@ -16,11 +18,15 @@ type Ctx = KindContext<TenantStatus>;
  * Bascule's member role on it, and its Nova quota, of which this is the only writer.
  */
 export class TenantActuator implements KindActuator<Tenant, TenantStatus> {
+    /** Tenants by project ID as last reconciled, for the sweep's Events and metric labels. */
+    readonly byProject = new Map<string, TenantRef>();
     private readonly deps: ActuatorDeps;
+    private readonly orphans: OrphanReport;
     private serviceUser: Promise<string> | undefined;
 
-    constructor(deps: ActuatorDeps) {
+    constructor(deps: ActuatorDeps, orphans: OrphanReport) {
         this.deps = deps;
+        this.orphans = orphans;
     }
 
     async reconcile(tenant: Tenant, ctx: Ctx): Promise<Outcome> {
@@ -30,8 +36,13 @@ export class TenantActuator implements KindActuator<Tenant, TenantStatus> {
 
         await this.ensureTag(ctx, project);
         await this.ensureRole(ctx, project.id);
+        this.byProject.set(project.id, {
+            name: tenant.metadata?.name ?? '',
+            uid: tenant.metadata?.uid ?? '',
+        });
 
-        const extra = [await this.ensureQuota(tenant, ctx, project.id)];
+        const ports = await this.ensureQuota(tenant, ctx, project.id);
+        const extra = [ports, orphanCondition(this.orphans.forProject(project.id))];
         return { ...ready('project and quota in place', this.deps.settings.quotaCheckMs), extra };
     }
 

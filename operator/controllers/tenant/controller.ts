@@ -1,15 +1,23 @@
 import type { ControllerRegistration } from '../../runtime/manager.ts';
+import type { OrphanReport } from '../shared/orphan-report.ts';
 import { kindReconciler, type WiringDeps } from '../shared/wiring.ts';
 import { TenantActuator } from './actuator.ts';
 import { TENANT_FINALIZER, TENANTS, type Tenant, type TenantStatus } from './types.ts';
 
-/** The Tenant controller's registration for the manager (cluster-scoped). */
-export function tenantController(deps: WiringDeps): ControllerRegistration {
+/** The Tenant controller's registration (cluster-scoped), and its actuator (for the sweep). */
+export function tenantController(
+    deps: WiringDeps,
+    orphans: OrphanReport,
+): { registration: ControllerRegistration; actuator: TenantActuator } {
     const kind = { name: 'tenant', resource: TENANTS, finalizer: TENANT_FINALIZER };
+    const actuator = new TenantActuator(deps, orphans);
     return {
-        name: kind.name,
-        resource: TENANTS,
-        clusterScoped: true,
-        reconciler: kindReconciler<Tenant, TenantStatus>(deps, kind, new TenantActuator(deps)),
+        registration: {
+            name: kind.name,
+            resource: TENANTS,
+            clusterScoped: true,
+            reconciler: kindReconciler<Tenant, TenantStatus>(deps, kind, actuator),
+        },
+        actuator,
     };
 }

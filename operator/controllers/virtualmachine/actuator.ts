@@ -1,6 +1,7 @@
 import { isKind, OpenStackError } from '../../openstack/errors.ts';
 import { ADMIN, type Scope } from '../../openstack/identity.ts';
 import type { Server } from '../../openstack/nova-views.ts';
+import { objectKey } from '../../runtime/kube-object.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
 import type { ObjectClient } from '../shared/kube-objects.ts';
 import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerTag, serverName } from '../shared/naming.ts';
@@ -11,6 +12,9 @@ import { compute } from './converge.ts';
 import { Finalizer } from './finalize.ts';
 import { ensureKeypair } from './keypair.ts';
 import { Observer } from './observe.ts';
+import { OwnerIndex } from './owner-index.ts';
+import { takeOffer } from './readopt.ts';
+import { readSecretInputs } from './secret-inputs.ts';
 import { resolveAll } from './resolve.ts';
 import type { VirtualMachine, VirtualMachineStatus } from './types.ts';
 
@@ -23,8 +27,10 @@ type Ctx = KindContext<VirtualMachineStatus>;
  * server is created again only when none is found.
  */
 export class VirtualMachineActuator implements KindActuator<VirtualMachine, VirtualMachineStatus> {
-    /** Owner UID to object key, for the bulk observation to requeue machines whose server changed. */
-    readonly keysByUid = new Map<string, string>();
+    /** Reconciled machines by UID, for the bulk observation and the sweep. */
+    readonly owners = new OwnerIndex();
+    /** Servers the sweep offers for re-adoption, by the UID of the machine offered to. */
+    readonly offers = new Map<string, string>();
     private readonly deps: ActuatorDeps;
     private readonly tenants: ObjectClient;
     private readonly observer: Observer;
@@ -54,8 +60,12 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
     async finalize(vm: VirtualMachine, ctx: Ctx): Promise<Outcome> {
         const projectId = (await this.tenant(vm))?.status?.projectID;
         const outcome = await this.finalizer.finalize(vm, ctx, projectId);
-        if (outcome.released === true) this.keysByUid.delete(vm.metadata?.uid ?? '');
+        if (outcome.released === true) this.forget(objectKey(vm));
         return outcome;
+    }
+
+    forget(key: string): void {
+        this.owners.forget(key);
     }
 
     /** The tenant's project scope, or why the machine must wait (touching nothing in the cloud). */
@@ -84,6 +94,12 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
     private async server(vm: VirtualMachine, ctx: Ctx, scope: Scope): Promise<Server | Outcome> {
         const known = ctx.status.serverID ?? vm.spec.adopt?.serverID;
         if (known !== undefined) return this.read(vm, ctx, scope, known);
+        const offered = this.offers.get(vm.metadata?.uid ?? '');
+        if (offered !== undefined && ctx.status.createAttempt === undefined) {
+            this.offers.delete(vm.metadata?.uid ?? '');
+            const taken = await takeOffer(this.deps, vm, ctx, scope, offered);
+            if (taken !== undefined) return taken;
+        }
         if (ctx.status.createAttempt !== undefined) {
             const settled = await this.settle(vm, ctx, scope);
             if (settled !== undefined) return settled;
@@ -147,7 +163,9 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
             networkIDs: resolved.networkIds,
         });
 
-        const keyName = await ensureKeypair(this.deps, vm, ctx);
+        const inputs = await readSecretInputs(this.deps, vm);
+        if ('state' in inputs) return inputs;
+        const keyName = await ensureKeypair(this.deps, vm, ctx, inputs.publicKey);
 
         // The attempt is durable before the POST: if this write fails, nothing is created.
         const name = serverName(vm.metadata?.namespace ?? '', vm.metadata?.name ?? '');
@@ -157,7 +175,7 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
 
         try {
             const id = await ctx.mutate('spec', compute('POST', '/servers', undefined), () =>
-                this.post(vm, ctx, scope, name, { ...resolved, keyName }),
+                this.post(vm, ctx, scope, name, { ...resolved, keyName, userData: inputs.userData }),
             );
             ctx.status.origin = 'Created';
             await this.record(ctx, id);
@@ -173,7 +191,7 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
         ctx: Ctx,
         scope: Scope,
         name: string,
-        r: Resolved & { keyName?: string | undefined },
+        r: Resolved & { keyName: string | undefined; userData: string | undefined },
     ) {
         const namespace = vm.metadata?.namespace ?? '';
         return this.deps.cloud.nova.createServer(
@@ -195,6 +213,7 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
                 },
                 availabilityZone: vm.spec.availabilityZone,
                 keyName: r.keyName,
+                userData: r.userData,
             },
             { signal: ctx.signal },
         );
@@ -225,8 +244,7 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
 
     private index(vm: VirtualMachine): void {
         const uid = vm.metadata?.uid;
-        if (uid !== undefined)
-            this.keysByUid.set(uid, `${vm.metadata?.namespace ?? ''}/${vm.metadata?.name ?? ''}`);
+        if (uid !== undefined) this.owners.set(uid, objectKey(vm));
     }
 }
 

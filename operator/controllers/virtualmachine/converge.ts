@@ -2,7 +2,7 @@ import { ADMIN, type Scope } from '../../openstack/identity.ts';
 import type { SimpleAction } from '../../openstack/nova.ts';
 import type { Server } from '../../openstack/nova-views.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
-import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerTag } from '../shared/naming.ts';
+import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerFromTag, ownerTag } from '../shared/naming.ts';
 import type { KindContext } from '../shared/reconciler.ts';
 import type { PowerState, VirtualMachine, VirtualMachineStatus } from './types.ts';
 
@@ -81,7 +81,14 @@ export class Converger {
                 this.deps.cloud.nova.addTag(scope, server.id, tag, { signal: ctx.signal }),
             );
         }
-        return missing.length > 0;
+        // An earlier owner's tag (a re-adoption cut short) would make the server another's extra.
+        const stale = server.tags.filter((t) => ownerFromTag(t) !== undefined && !own.includes(t));
+        for (const tag of stale) {
+            await ctx.mutate('drift', compute('DELETE', '/servers/{id}/tags/{tag}', server.id), () =>
+                this.deps.cloud.nova.removeTag(scope, server.id, tag, { signal: ctx.signal }),
+            );
+        }
+        return missing.length + stale.length > 0;
     }
 
     private async action(ctx: Ctx, scope: Scope, server: Server, step: SimpleAction) {

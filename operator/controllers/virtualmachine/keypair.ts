@@ -6,19 +6,19 @@ import { compute } from './converge.ts';
 import type { VirtualMachine, VirtualMachineStatus } from './types.ts';
 
 /**
- * The Nova key pair for the machine's inline public key, registered once per tenant and key under
- * Bascule's own user (key pairs belong to users, not projects), named from the tenant and the key's
- * fingerprint. Undefined when the spec gives no inline key.
+ * The Nova key pair for the machine's public key (inline or from its Secret), registered once per
+ * tenant and key under Bascule's own user (key pairs belong to users, not projects), named from the
+ * tenant and the key's fingerprint. Undefined when the machine has no key.
  *
- * NOTE: keys from a Secret and raising Bascule's own key-pair quota as admin are not done yet; a
- * Secret-sourced key is ignored until they are.
+ * NOTE: raising Bascule's own key-pair quota as admin is not done yet; a cloud whose per-user limit
+ * is reached refuses the import, and the machine retries with backoff.
  */
 export async function ensureKeypair(
     deps: ActuatorDeps,
     vm: VirtualMachine,
     ctx: KindContext<VirtualMachineStatus>,
+    publicKey: string | undefined,
 ): Promise<string | undefined> {
-    const publicKey = vm.spec.sshKey?.publicKey?.trim();
     if (publicKey === undefined || publicKey === '') return undefined;
 
     const body = publicKey.split(/\s+/)[1] ?? publicKey;

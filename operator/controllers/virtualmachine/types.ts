@@ -11,12 +11,19 @@ export interface NameOrId {
     id?: string;
 }
 
+/** A Secret in the machine's namespace; the key's default depends on what it holds. */
+export interface SecretRef {
+    name: string;
+    key?: string;
+}
+
 export interface VirtualMachineSpec {
     tenant: string;
     flavor: NameOrId;
     image: NameOrId;
     networks?: NameOrId[];
-    sshKey?: { publicKey?: string };
+    sshKey?: { publicKey?: string; secretRef?: SecretRef };
+    userData?: { secretRef: SecretRef };
     metadata?: Record<string, string>;
     tags?: string[];
     availabilityZone?: string;

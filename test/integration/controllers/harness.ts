@@ -13,7 +13,11 @@ import { TEST_SETTINGS } from '../../../operator/openstack/settings.ts';
 import { AuditWriter } from '../../../operator/controllers/shared/audit.ts';
 import type { CloudApi } from '../../../operator/controllers/shared/deps.ts';
 import { ControllerMetrics } from '../../../operator/controllers/shared/metrics.ts';
-import { TEST_RECONCILE_SETTINGS } from '../../../operator/controllers/shared/settings.ts';
+import type { SecretSource } from '../../../operator/controllers/shared/secrets.ts';
+import {
+    TEST_RECONCILE_SETTINGS,
+    type ReconcileSettings,
+} from '../../../operator/controllers/shared/settings.ts';
 import { registerControllers } from '../../../operator/controllers/register.ts';
 import { realClock } from '../../../operator/runtime/clock.ts';
 import { parseConfig } from '../../../operator/runtime/config.ts';
@@ -49,7 +53,17 @@ export function simCloudApi(sim: Simulator): CloudApi {
 }
 
 /** Starts a simulator and a manager running Bascule's controllers with test timings. */
-export async function startHarness(kc: KubeConfig, simOverrides = {}): Promise<Harness> {
+/** Changes to the controllers' wiring for one suite. */
+export interface HarnessOptions {
+    settings?: Partial<ReconcileSettings>;
+    secrets?: SecretSource;
+}
+
+export async function startHarness(
+    kc: KubeConfig,
+    simOverrides = {},
+    options: HarnessOptions = {},
+): Promise<Harness> {
     const sim = await startTestSim(simOverrides);
     const cloud = simCloudApi(sim);
     const runId = testNamespace('run');
@@ -67,7 +81,8 @@ export async function startHarness(kc: KubeConfig, simOverrides = {}): Promise<H
     const stopObservation = registerControllers(manager, {
         cloud,
         installationId,
-        settings: TEST_RECONCILE_SETTINGS,
+        settings: { ...TEST_RECONCILE_SETTINGS, ...options.settings },
+        ...(options.secrets ? { secrets: options.secrets } : {}),
         metrics: new ControllerMetrics(manager.metrics.registry),
         audit: new AuditWriter(log),
         clock: realClock,
@@ -105,6 +120,7 @@ export type Obj = Record<string, unknown> & {
         labels?: Record<string, string>;
         uid?: string;
         generation?: number;
+        annotations?: Record<string, string>;
     };
     spec?: Record<string, unknown>;
     status?: Record<string, unknown> & {
@@ -132,13 +148,13 @@ export function tenants(h: Harness) {
 export function machines(h: Harness, namespace: string) {
     const ref = { ...GROUP, plural: 'virtualmachines', namespace };
     return {
-        create: (name: string, spec: Record<string, unknown>) =>
+        create: (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>) =>
             h.api.createNamespacedCustomObject({
                 ...ref,
                 body: {
                     apiVersion: 'bascule.io/v1alpha1',
                     kind: 'VirtualMachine',
-                    metadata: meta(h, name),
+                    metadata: { ...meta(h, name), ...(annotations ? { annotations } : {}) },
                     spec,
                 },
             }) as Promise<Obj>,
@@ -156,6 +172,14 @@ function meta(h: Harness, name: string) {
 /** The condition of `type`, if any. */
 export function condition(obj: Obj, type: string) {
     return obj.status?.conditions?.find((c) => c.type === type);
+}
+
+/** The value of a metric series of the controllers, or undefined when the series is absent. */
+export async function metricValue(h: Harness, name: string, labels: Record<string, string>) {
+    const metric = h.manager.metrics.registry.getSingleMetric(name);
+    const { values } = (await metric?.get()) ?? { values: [] };
+    const found = values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+    return found?.value;
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */

@@ -146,7 +146,7 @@ describe('the VirtualMachine controller under faults, drift and loss', function 
         await vms.create('pause', minimal);
         const ready = await waitCondition(get('pause'), 'Ready', 'True');
         const annotations = { 'bascule.io/paused': 'true' };
-        ready.metadata = { ...ready.metadata, annotations } as Obj['metadata'];
+        ready.metadata = { ...ready.metadata, annotations };
         ready.spec = { ...ready.spec, powerState: 'Stopped' };
         await vms.replace(ready);
         const paused = await waitCondition(get('pause'), 'Progressing', 'False', 'Paused');
@@ -155,7 +155,7 @@ describe('the VirtualMachine controller under faults, drift and loss', function 
         expect(server.status).to.equal('ACTIVE');
 
         // Paused also holds deletion; resuming lets the pending change and the delete through.
-        paused.metadata = { ...paused.metadata, annotations: {} } as Obj['metadata'];
+        paused.metadata = { ...paused.metadata, annotations: {} };
         await vms.replace(paused);
         await until('stopped', async () =>
             (await vms.get('pause')).status?.phase === 'Stopped' ? true : undefined,

@@ -20,6 +20,8 @@ describe('parseConfig', () => {
         expect(config.workers).to.equal(4);
         expect(config.settingsProfile).to.equal('production');
         expect(config.cloudQps).to.equal(undefined);
+        expect(config.installationId).to.equal('default');
+        expect(config.secretsDir).to.equal(undefined);
     });
 
     const accepted: {
@@ -78,6 +80,33 @@ describe('parseConfig', () => {
             env: { BASCULE_SETTINGS_PROFILE: 'test' },
             expected: { settingsProfile: 'production' },
         },
+        {
+            name: 'an installation ID',
+            argv: ['--installation-id', 'eu-west-2'],
+            expected: { installationId: 'eu-west-2' },
+        },
+        {
+            name: 'BASCULE_INSTALLATION_ID',
+            argv: [],
+            env: { BASCULE_INSTALLATION_ID: 'prod1' },
+            expected: { installationId: 'prod1' },
+        },
+        {
+            name: 'the installation ID flag over its env',
+            argv: ['--installation-id=blue'],
+            env: { BASCULE_INSTALLATION_ID: 'green' },
+            expected: { installationId: 'blue' },
+        },
+        {
+            name: 'an installation ID of 32 characters',
+            argv: ['--installation-id', 'a'.repeat(32)],
+            expected: { installationId: 'a'.repeat(32) },
+        },
+        {
+            name: 'Secrets from files, for a local API server',
+            argv: ['--secrets-dir', '.local/secrets'],
+            expected: { secretsDir: '.local/secrets' },
+        },
     ];
 
     for (const { name, argv, env, expected } of accepted) {
@@ -109,6 +138,18 @@ describe('parseConfig', () => {
             argv: ['--settings-profile', 'fast'],
             message: /^--settings-profile must be one of production, demo, test, got 'fast'$/,
         },
+        {
+            name: 'an installation ID with capitals',
+            argv: ['--installation-id', 'Prod'],
+            message: /^--installation-id must be 1 to 32 lowercase letters, digits or dashes, got 'Prod'$/,
+        },
+        { name: 'an installation ID with a dot', argv: ['--installation-id=a.b'], message: /got 'a.b'$/ },
+        {
+            name: 'an installation ID of 33 characters',
+            argv: ['--installation-id', 'a'.repeat(33)],
+            message: /^--installation-id must be 1 to 32/,
+        },
+        { name: 'an empty installation ID', argv: ['--installation-id='], message: /got ''$/ },
     ];
 
     for (const { name, argv, message } of rejected) {
@@ -129,9 +170,10 @@ describe('usage', () => {
         expect(flags.map((line) => line.trim().split(/\s+/)[0])).to.include.members([
             '--kubeconfig',
             '--settings-profile',
+            '--secrets-dir',
             '--help',
         ]);
-        expect(flags).to.have.length(17);
+        expect(flags).to.have.length(19);
         for (const line of lines) expect(line.length).to.be.at.most(120);
     });
 

@@ -33,6 +33,7 @@ describe('Controller', () => {
     let calls: string[];
     let answer: (request: ReconcileRequest) => Promise<ReconcileResult> | ReconcileResult;
     let leading: boolean;
+    let logs: Record<string, unknown>[];
 
     beforeEach(() => {
         clock = new FakeClock();
@@ -41,6 +42,7 @@ describe('Controller', () => {
         calls = [];
         answer = () => done;
         leading = true;
+        logs = [];
     });
 
     afterEach(async () => {
@@ -50,7 +52,12 @@ describe('Controller', () => {
 
     async function startWith(items: KubeObject[], leadership?: LeadershipGate): Promise<void> {
         source.items = items;
-        const log = createLogger('error', new PassThrough());
+        const stream = new PassThrough();
+        stream.on('data', (chunk: Buffer) => {
+            const lines = chunk.toString().split('\n').filter(Boolean);
+            logs.push(...lines.map((line) => JSON.parse(line) as Record<string, unknown>));
+        });
+        const log = createLogger('verbose', stream);
         informer = new Informer({ resource: 'vms', source, log, clock });
         const queue = new WorkQueue({ clock, backoff: { baseDelayMs: 1000, maxDelayMs: 60_000 } });
         const reconciler = {
@@ -179,6 +186,26 @@ describe('Controller', () => {
         source.send('MODIFIED', vm('a', '2'));
         await settle();
         expect(calls).to.have.length(1);
+    });
+
+    it('should log a reconcile cut short by losing leadership at info, not as a failure', async () => {
+        const leadership = new AbortController();
+        const gate = { isLeader: () => !leadership.signal.aborted, signal: leadership.signal };
+        answer = (request) =>
+            new Promise((_, reject) => {
+                request.signal.addEventListener('abort', () => {
+                    reject(request.signal.reason as Error);
+                });
+            });
+        await startWith([vm('a', '1')], gate);
+
+        leadership.abort(new Error('leadership lost'));
+        await settle();
+
+        const aborted = logs.filter((line) => line.message === 'Reconcile aborted');
+        expect(aborted).to.have.length(1);
+        expect(aborted[0]).to.include({ level: 'info', key: 'ns/a', error: 'leadership lost' });
+        expect(logs.map((line) => line.message)).to.not.include('Reconcile failed, will retry');
     });
 
     it('should never run one key in two workers at once', async () => {

@@ -24,6 +24,11 @@ describe('operator/main.ts', () => {
             line: /^bascule: --settings-profile must be one of production, demo, test, got 'fast'\n$/,
         },
         {
+            name: 'an invalid installation ID',
+            args: ['--installation-id', 'Blue_1'],
+            line: /^bascule: --installation-id must be 1 to 32 lowercase letters.*, got 'Blue_1'\n$/,
+        },
+        {
             name: 'a clouds.yaml that is not there',
             args: ['--clouds-yaml', '/nonexistent/clouds.yaml'],
             line: /^bascule: \/nonexistent\/clouds.yaml: no such file\n$/,
