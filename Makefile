@@ -43,7 +43,7 @@ openstackclient: ## Install the real OpenStack command-line client (Debian's), f
 
 .PHONY: test
 test: deps openstackclient cluster-up celcheck ## Run the test suite against the local API server
-	npm test
+	npm test -- $(if $(CI),--no-color)
 
 .PHONY: bench
 bench: bench-sim ## Every benchmark; each prints its figures
