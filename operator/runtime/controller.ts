@@ -73,8 +73,8 @@ export class Controller {
                 added: (obj) => {
                     this.enqueue(objectKey(obj));
                 },
-                updated: (obj) => {
-                    this.onUpdate(obj);
+                updated: (obj, old) => {
+                    this.onUpdate(obj, old);
                 },
                 deleted: (obj) => {
                     this.enqueue(objectKey(obj));
@@ -114,8 +114,11 @@ export class Controller {
         await finished;
     }
 
-    private onUpdate(obj: KubeObject): void {
+    private onUpdate(obj: KubeObject, old: KubeObject): void {
         const key = objectKey(obj);
+        // A reconciler's own status write must not queue it again at once: a status that changes on
+        // every attempt (a new request ID in a message) would otherwise bypass every backoff.
+        if (!changedForReconcile(obj, old)) return;
         // A terminally failed key waits for a spec change; status and metadata churn are ignored.
         if (this.terminalAt.has(key) && this.terminalAt.get(key) === obj.metadata?.generation) return;
         this.enqueue(key);
@@ -225,4 +228,24 @@ export class Controller {
         const level = retries >= 5 ? 'warn' : 'verbose';
         log.log(level, 'Reconcile failed, will retry', { retries, ...errorFields(error) });
     }
+}
+
+/**
+ * Whether an update touched what reconciles act on: the spec (generation), labels, annotations
+ * (bascule.io/paused), finalizers or deletion. Status-only and resourceVersion-only updates do not.
+ */
+export function changedForReconcile(obj: KubeObject, old: KubeObject): boolean {
+    const now = obj.metadata;
+    const before = old.metadata;
+    return (
+        now?.generation !== before?.generation ||
+        String(now?.deletionTimestamp) !== String(before?.deletionTimestamp) ||
+        !sameJson(now?.labels, before?.labels) ||
+        !sameJson(now?.annotations, before?.annotations) ||
+        !sameJson(now?.finalizers, before?.finalizers)
+    );
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+    return JSON.stringify(a) === JSON.stringify(b);
 }

@@ -9,6 +9,9 @@ export interface KubeObject {
         resourceVersion?: string;
         generation?: number;
         deletionTimestamp?: string | Date;
+        labels?: Record<string, string>;
+        annotations?: Record<string, string>;
+        finalizers?: string[];
     };
 }
 

@@ -2,7 +2,11 @@ import { PassThrough } from 'node:stream';
 
 import { expect } from 'chai';
 
-import { Controller, type LeadershipGate } from '../../../operator/runtime/controller.ts';
+import {
+    changedForReconcile,
+    Controller,
+    type LeadershipGate,
+} from '../../../operator/runtime/controller.ts';
 import { Informer } from '../../../operator/runtime/informer.ts';
 import type { KubeObject } from '../../../operator/runtime/kube-object.ts';
 import { createLogger } from '../../../operator/runtime/logging.ts';
@@ -156,6 +160,17 @@ describe('Controller', () => {
         expect(terminalErrors.values[0]?.value).to.equal(2);
     });
 
+    it('should not queue again for its own status write, even one that changes every time', async () => {
+        answer = () => requeueAfter(60_000);
+        await startWith([vm('a', '1', 1)]);
+
+        source.send('MODIFIED', vm('a', '2', 1));
+        source.send('MODIFIED', vm('a', '3', 1));
+        await settle();
+
+        expect(calls).to.have.length(1);
+    });
+
     it('should start no reconcile while not leading', async () => {
         const gate = { isLeader: () => leading, signal: new AbortController().signal };
         leading = false;
@@ -223,8 +238,8 @@ describe('Controller', () => {
         };
         await startWith([vm('a', '1')]);
 
-        source.send('MODIFIED', vm('a', '2'));
-        source.send('MODIFIED', vm('a', '3'));
+        source.send('MODIFIED', vm('a', '2', 2));
+        source.send('MODIFIED', vm('a', '3', 3));
         await settle();
         expect(calls).to.have.length(1);
         release.shift()?.();
@@ -257,4 +272,41 @@ describe('Controller', () => {
         expect(signal?.aborted).to.equal(true);
         controller = undefined;
     });
+});
+
+describe('changedForReconcile', () => {
+    const base: KubeObject = {
+        metadata: {
+            name: 'a',
+            resourceVersion: '1',
+            generation: 1,
+            labels: { app: 'web' },
+            annotations: {},
+            finalizers: ['bascule.io/cloud'],
+        },
+    };
+    const cases: { name: string; change: NonNullable<KubeObject['metadata']>; expected: boolean }[] = [
+        { name: 'a status-only write', change: { resourceVersion: '2' }, expected: false },
+        { name: 'a spec change', change: { resourceVersion: '2', generation: 2 }, expected: true },
+        {
+            name: 'the paused annotation',
+            change: { resourceVersion: '2', annotations: { 'bascule.io/paused': 'true' } },
+            expected: true,
+        },
+        { name: 'a label change', change: { resourceVersion: '2', labels: { app: 'db' } }, expected: true },
+        { name: 'a finalizer removed', change: { resourceVersion: '2', finalizers: [] }, expected: true },
+        {
+            name: 'a deletion',
+            change: { resourceVersion: '2', deletionTimestamp: '2026-12-04T09:00:00Z' },
+            expected: true,
+        },
+    ];
+
+    for (const { name, change, expected } of cases) {
+        it(`should say ${String(expected)} for ${name}`, () => {
+            const updated = { metadata: { ...base.metadata, ...change } };
+
+            expect(changedForReconcile(updated, base)).to.equal(expected);
+        });
+    }
 });
