@@ -25,7 +25,7 @@ import { createLogger, type Logger } from '../../../operator/runtime/logging.ts'
 import { Manager } from '../../../operator/runtime/manager.ts';
 import { startTestSim } from '../../sim/helpers.ts';
 import { simCloud } from '../../openstack/helpers.ts';
-import { testNamespace } from '../runtime/cluster.ts';
+import { localCluster, requireCluster, testNamespace } from '../runtime/cluster.ts';
 
 export const RUN_LABEL = 'bascule.io/test-run';
 const GROUP = { group: 'bascule.io', version: 'v1alpha1' };
@@ -284,4 +284,45 @@ async function listRun(api: CustomObjectsApi, ref: typeof GROUP & { plural: stri
         labelSelector,
     });
     return list as { items: Obj[] };
+}
+
+/** What most controller suites start from: a harness and one Ready Tenant listing the suite's namespace. */
+export interface TenantSuite {
+    h: Harness;
+    vms: ReturnType<typeof machines>;
+    projectId: string;
+}
+
+/**
+ * Registers the suite's hooks: before it, a harness and a Tenant of `guarantee` that lists
+ * `namespace`, waited for until Ready; after it, both removed. The fields are filled in by the
+ * time the suite's own hooks and tests run.
+ */
+export function tenantSuite(
+    tenant: string,
+    namespace: string,
+    guarantee: Record<string, unknown>,
+    options: HarnessOptions = {},
+): TenantSuite {
+    const suite = {} as TenantSuite;
+
+    before(async function () {
+        const kc = await localCluster();
+        requireCluster(this, kc);
+        suite.h = await startHarness(kc, {}, options);
+        suite.vms = machines(suite.h, namespace);
+        const t = tenants(suite.h);
+        await t.create(tenant, { guarantee, namespaces: [namespace] });
+        const ready = await waitCondition(() => t.get(tenant), 'Ready', 'True');
+        suite.projectId = ready.status?.projectID as string;
+    });
+
+    after(async () => {
+        const t = tenants(suite.h);
+        await t.remove(tenant).catch(() => undefined);
+        await waitGone(() => t.get(tenant)).catch(() => undefined);
+        await suite.h.stop();
+    });
+
+    return suite;
 }

@@ -10,12 +10,11 @@ import {
     serverName,
 } from '../../../operator/controllers/shared/naming.ts';
 import { isKind } from '../../../operator/openstack/errors.ts';
-import { localCluster, requireCluster } from '../runtime/cluster.ts';
 import {
     condition,
     machines,
     metricValue,
-    startHarness,
+    tenantSuite,
     tenants,
     until,
     waitCondition,
@@ -69,22 +68,10 @@ describe('the server sweep: duplicates, orphans and re-adoption', function () {
     const tenant = `swt-${suffix}`;
     const minimal = { tenant, flavor: { name: 'm1.tiny' }, image: { name: 'cirros-0.6.2' } };
 
-    before(async function () {
-        const kc = await localCluster();
-        requireCluster(this, kc);
-        h = await startHarness(kc);
-        vms = machines(h, ns);
+    const suite = tenantSuite(tenant, ns, { instances: 8, cores: 16, ram: '16Gi' });
+    before(() => {
+        ({ h, vms, projectId } = suite);
         cloud = cloudOf(h, () => projectId, ns);
-        const t = tenants(h);
-        await t.create(tenant, { guarantee: { instances: 8, cores: 16, ram: '16Gi' }, namespaces: [ns] });
-        projectId = (await waitCondition(() => t.get(tenant), 'Ready', 'True')).status?.projectID as string;
-    });
-
-    after(async () => {
-        const t = tenants(h);
-        await t.remove(tenant).catch(() => undefined);
-        await waitGone(() => t.get(tenant)).catch(() => undefined);
-        await h.stop();
     });
 
     const get = (name: string) => () => vms.get(name);
@@ -174,22 +161,15 @@ describe('the server sweep with orphan deletion opted in', function () {
     const ns = `swd-${suffix}`;
     const tenant = `swdt-${suffix}`;
 
-    before(async function () {
-        const kc = await localCluster();
-        requireCluster(this, kc);
-        h = await startHarness(kc, {}, { settings: { deleteOrphansAfterMs: 0 } });
-        vms = machines(h, ns);
+    const suite = tenantSuite(
+        tenant,
+        ns,
+        { instances: 8, cores: 16, ram: '16Gi' },
+        { settings: { deleteOrphansAfterMs: 0 } },
+    );
+    before(() => {
+        ({ h, vms, projectId } = suite);
         cloud = cloudOf(h, () => projectId, ns);
-        const t = tenants(h);
-        await t.create(tenant, { guarantee: { instances: 8, cores: 16, ram: '16Gi' }, namespaces: [ns] });
-        projectId = (await waitCondition(() => t.get(tenant), 'Ready', 'True')).status?.projectID as string;
-    });
-
-    after(async () => {
-        const t = tenants(h);
-        await t.remove(tenant).catch(() => undefined);
-        await waitGone(() => t.get(tenant)).catch(() => undefined);
-        await h.stop();
     });
 
     it('should delete an orphan, but never one whose name a live machine with its own server holds', async () => {

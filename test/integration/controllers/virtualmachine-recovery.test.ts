@@ -2,11 +2,10 @@ import { expect } from 'chai';
 
 import { ownerTag } from '../../../operator/controllers/shared/naming.ts';
 import { addFault } from '../../sim/helpers.ts';
-import { localCluster, requireCluster } from '../runtime/cluster.ts';
 import {
     condition,
     machines,
-    startHarness,
+    tenantSuite,
     tenants,
     until,
     waitCondition,
@@ -26,21 +25,9 @@ describe('the VirtualMachine controller under faults, drift and loss', function 
     const minimal = { tenant, flavor: { name: 'm1.tiny' }, image: { name: 'cirros-0.6.2' } };
     const scope = () => ({ kind: 'project', projectId }) as const;
 
-    before(async function () {
-        const kc = await localCluster();
-        requireCluster(this, kc);
-        h = await startHarness(kc);
-        vms = machines(h, ns);
-        const t = tenants(h);
-        await t.create(tenant, { guarantee: { instances: 8, cores: 400, ram: '16Gi' }, namespaces: [ns] });
-        projectId = (await waitCondition(() => t.get(tenant), 'Ready', 'True')).status?.projectID as string;
-    });
-
-    after(async () => {
-        const t = tenants(h);
-        await t.remove(tenant).catch(() => undefined);
-        await waitGone(() => t.get(tenant)).catch(() => undefined);
-        await h.stop();
+    const suite = tenantSuite(tenant, ns, { instances: 8, cores: 400, ram: '16Gi' });
+    before(() => {
+        ({ h, vms, projectId } = suite);
     });
 
     const get = (name: string) => () => vms.get(name);

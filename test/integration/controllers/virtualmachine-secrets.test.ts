@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,14 +7,13 @@ import { expect } from 'chai';
 
 import { ownerTag } from '../../../operator/controllers/shared/naming.ts';
 import { fileSecretSource } from '../../../operator/controllers/shared/secrets.ts';
-import { localCluster, requireCluster } from '../runtime/cluster.ts';
-import { machines, startHarness, tenants, waitCondition, waitGone, type Harness } from './harness.ts';
+import { machines, tenantSuite, waitCondition, waitGone, type Harness } from './harness.ts';
 
 describe('the VirtualMachine controller with Secrets from a file-backed source', function () {
     this.timeout(90_000);
     let h: Harness;
     let vms: ReturnType<typeof machines>;
-    let root: string;
+    const root = mkdtempSync(join(tmpdir(), 'bascule-secrets-'));
     const suffix = Date.now().toString(36);
     const ns = `vms-${suffix}`;
     const tenant = `vmst-${suffix}`;
@@ -32,22 +32,17 @@ describe('the VirtualMachine controller with Secrets from a file-backed source',
         return Buffer.from(stored, 'base64').toString('utf8');
     };
 
-    before(async function () {
-        const kc = await localCluster();
-        requireCluster(this, kc);
-        root = await mkdtemp(join(tmpdir(), 'bascule-secrets-'));
-        h = await startHarness(kc, {}, { secrets: fileSecretSource(root) });
-        vms = machines(h, ns);
-        const t = tenants(h);
-        await t.create(tenant, { guarantee: { instances: 4, cores: 8, ram: '8Gi' }, namespaces: [ns] });
-        await waitCondition(() => t.get(tenant), 'Ready', 'True');
+    const suite = tenantSuite(
+        tenant,
+        ns,
+        { instances: 4, cores: 8, ram: '8Gi' },
+        { secrets: fileSecretSource(root) },
+    );
+    before(() => {
+        ({ h, vms } = suite);
     });
 
     after(async () => {
-        const t = tenants(h);
-        await t.remove(tenant).catch(() => undefined);
-        await waitGone(() => t.get(tenant)).catch(() => undefined);
-        await h.stop();
         await rm(root, { recursive: true, force: true });
     });
 

@@ -3,11 +3,10 @@ import { expect } from 'chai';
 import { ownerTag } from '../../../operator/controllers/shared/naming.ts';
 import { ADMIN } from '../../../operator/openstack/identity.ts';
 import { addFault } from '../../sim/helpers.ts';
-import { localCluster, requireCluster } from '../runtime/cluster.ts';
 import {
     condition,
     machines,
-    startHarness,
+    tenantSuite,
     tenants,
     until,
     waitCondition,
@@ -26,22 +25,9 @@ describe('the VirtualMachine controller', function () {
     const tenant = `vmt-${suffix}`;
     const minimal = { tenant, flavor: { name: 'm1.tiny' }, image: { name: 'cirros-0.6.2' } };
 
-    before(async function () {
-        const kc = await localCluster();
-        requireCluster(this, kc);
-        h = await startHarness(kc);
-        vms = machines(h, ns);
-        const t = tenants(h);
-        await t.create(tenant, { guarantee: { instances: 4, cores: 8, ram: '8Gi' }, namespaces: [ns] });
-        const ready = await waitCondition(() => t.get(tenant), 'Ready', 'True');
-        projectId = ready.status?.projectID as string;
-    });
-
-    after(async () => {
-        const t = tenants(h);
-        await t.remove(tenant).catch(() => undefined);
-        await waitGone(() => t.get(tenant)).catch(() => undefined);
-        await h.stop();
+    const suite = tenantSuite(tenant, ns, { instances: 4, cores: 8, ram: '8Gi' });
+    before(() => {
+        ({ h, vms, projectId } = suite);
     });
 
     const get = (name: string) => () => vms.get(name);
