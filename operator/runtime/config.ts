@@ -48,6 +48,19 @@ export interface OperatorConfig {
      * server: for a local API server, which serves no Secrets. Absent: the API server.
      */
     secretsDir?: string;
+    /** Overrides the settings profile's settle window after an ambiguous create (tests, soaks). */
+    settleWindowMs?: number;
+    /** Overrides the bulk server observation's interval (production: 5 s). */
+    pollIntervalMs?: number;
+    /**
+     * Serve only objects carrying all these labels (others are left untouched, without a finalizer);
+     * absent: all. For operators sharing an API server, as test runs do.
+     */
+    objectSelector?: Record<string, string>;
+    /** Placement aggregates (UUIDs) whose hosts capacity arbitration divides; empty: every host. */
+    capacityAggregates: string[];
+    /** The arbiter writes its decisions as Events only, and grants nothing. */
+    arbiterDryRun: boolean;
 }
 
 /** A configuration mistake; its message is the one line printed before exiting. */
@@ -74,6 +87,11 @@ const OPTIONS = {
     'settings-profile': { type: 'string' },
     'installation-id': { type: 'string' },
     'secrets-dir': { type: 'string' },
+    'settle-window-ms': { type: 'string' },
+    'poll-interval-ms': { type: 'string' },
+    'object-selector': { type: 'string' },
+    'capacity-aggregates': { type: 'string' },
+    'arbiter-dry-run': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -96,6 +114,11 @@ const HELP: Record<keyof typeof OPTIONS, string> = {
     'settings-profile': 'production, demo or test (env BASCULE_SETTINGS_PROFILE; default: production)',
     'installation-id': 'tags its cloud projects and servers (env BASCULE_INSTALLATION_ID; default: default)',
     'secrets-dir': 'read Secrets from <dir>/<namespace>/<name>/<key> (default: from the API server)',
+    'settle-window-ms': "settle window after an ambiguous create (default: the settings profile's)",
+    'poll-interval-ms': 'interval of the all-projects server observation (default: 5000)',
+    'object-selector': 'serve only objects labelled key=value[,key=value] (default: all objects)',
+    'capacity-aggregates': 'comma-separated Placement aggregates whose hosts are arbitrated (default: all)',
+    'arbiter-dry-run': 'write capacity decisions as Events only; grant nothing (default: off)',
     help: 'print this help and exit',
 };
 
@@ -152,6 +175,17 @@ export function parseConfig(argv: readonly string[], env: Env): OperatorConfig {
             values['installation-id'] ?? nonEmpty(env.BASCULE_INSTALLATION_ID) ?? 'default',
         ),
         secretsDir: values['secrets-dir'],
+        settleWindowMs: optionalNumber('--settle-window-ms', values['settle-window-ms'], {
+            integer: true,
+            min: 1,
+        }),
+        pollIntervalMs: optionalNumber('--poll-interval-ms', values['poll-interval-ms'], {
+            integer: true,
+            min: 10,
+        }),
+        objectSelector: optionalSelector(values['object-selector']),
+        capacityAggregates: parseList(values['capacity-aggregates'] ?? ''),
+        arbiterDryRun: values['arbiter-dry-run'] ?? false,
     };
 }
 
@@ -210,6 +244,23 @@ function parseNumber(flag: string, value: string, rule: NumberRule): number {
 
 function optionalNumber(flag: string, value: string | undefined, rule: NumberRule): number | undefined {
     return value === undefined ? undefined : parseNumber(flag, value, rule);
+}
+
+/** Label equalities, `key=value` separated by commas. */
+function optionalSelector(value: string | undefined): Record<string, string> | undefined {
+    if (value === undefined) return undefined;
+    const selector: Record<string, string> = {};
+    for (const term of parseList(value)) {
+        const match = /^([A-Za-z0-9._/-]+)=([A-Za-z0-9._-]*)$/.exec(term);
+        if (!match) {
+            throw new ConfigError(`--object-selector must be key=value[,key=value], got '${value}'`);
+        }
+        selector[match[1] ?? ''] = match[2] ?? '';
+    }
+    if (Object.keys(selector).length === 0) {
+        throw new ConfigError(`--object-selector must be key=value[,key=value], got '${value}'`);
+    }
+    return selector;
 }
 
 function parseProfile(value: string): SettingsProfile {

@@ -1,5 +1,5 @@
 import { realClock, type Clock, type Timer } from './clock.ts';
-import type { Informer } from './informer.ts';
+import type { Informer, InformerHandler } from './informer.ts';
 import { objectKey, type KubeObject } from './kube-object.ts';
 import { controllerLogger, errorFields, reconcileLogger, type Logger } from './logging.ts';
 import type { ReconcileResultLabel, RuntimeMetrics } from './metrics.ts';
@@ -86,6 +86,21 @@ export class Controller {
     /** Queues `key`; other components (the arbiter, watches of related kinds) use it too. */
     enqueue(key: string, priority: Priority = 'normal'): void {
         this.opts.queue.add(key, priority);
+    }
+
+    /** The objects of this controller's kind as its informers hold them; other loops read them. */
+    list(): KubeObject[] {
+        return this.opts.informers.flatMap((informer) => informer.list());
+    }
+
+    /** Whether every informer of this controller's kind has listed. */
+    hasSynced(): boolean {
+        return this.opts.informers.every((informer) => informer.hasSynced());
+    }
+
+    /** Adds `handler` to this controller's informers (another loop following the same kind). */
+    watch(handler: InformerHandler): void {
+        for (const informer of this.opts.informers) informer.addHandler(handler);
     }
 
     /** Starts the workers and the resync timer. */
@@ -242,7 +257,9 @@ export function changedForReconcile(obj: KubeObject, old: KubeObject): boolean {
         String(now?.deletionTimestamp) !== String(before?.deletionTimestamp) ||
         !sameJson(now?.labels, before?.labels) ||
         !sameJson(now?.annotations, before?.annotations) ||
-        !sameJson(now?.finalizers, before?.finalizers)
+        // Only a removal matters: an added finalizer is the reconciler's own write before its first
+        // cloud action, and queuing again on it ran a first reconcile twice (a terminal failure logged twice).
+        (before?.finalizers ?? []).some((f) => !(now?.finalizers ?? []).includes(f))
     );
 }
 

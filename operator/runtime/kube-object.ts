@@ -8,6 +8,7 @@ export interface KubeObject {
         uid?: string;
         resourceVersion?: string;
         generation?: number;
+        creationTimestamp?: string | Date;
         deletionTimestamp?: string | Date;
         labels?: Record<string, string>;
         annotations?: Record<string, string>;

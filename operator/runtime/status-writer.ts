@@ -13,6 +13,13 @@ export interface StatusClient {
     replaceStatus(obj: WithStatus): Promise<WithStatus>;
 }
 
+export interface StatusWriteOptions {
+    /** Top-level status fields another writer owns: always taken from the copy being replaced. */
+    foreign?: readonly string[];
+    /** Called with the object as written (or found unchanged), for the next write to start from. */
+    written?: (obj: WithStatus) => void;
+}
+
 /** What a status write did. */
 export type StatusWriteResult = 'written' | 'unchanged' | 'gone';
 
@@ -25,25 +32,34 @@ export class StatusConflictError extends Error {
 }
 
 /**
- * Writes `status` as the whole status of the object at `key`, starting from `observed` (the object
+ * Writes `computed` as the whole status of the object at `key`, starting from `observed` (the object
  * as the reconcile saw it). On a conflict it re-reads the object and re-applies the same computed
- * status onto the fresh copy — the status is the operator's alone, so nothing of another writer's is
- * overwritten, and the computed status is never lost. It skips the write when the status is already
- * equal, and gives up after STATUS_WRITE_ATTEMPTS conflicts with StatusConflictError rather than spin.
+ * status onto the fresh copy, so the computed status is never lost. The `foreign` top-level fields
+ * belong to another writer (the arbiter's grants): they are always taken from the copy being
+ * replaced, never from `computed`, so a retried write cannot put back a value the other writer has
+ * since changed. It skips the write when the status is already equal, and gives up after
+ * STATUS_WRITE_ATTEMPTS conflicts with StatusConflictError rather than spin.
  */
 export async function writeStatus(
     client: StatusClient,
     key: string,
     observed: WithStatus,
-    status: unknown,
+    computed: unknown,
+    options: StatusWriteOptions = {},
 ): Promise<StatusWriteResult> {
     let current: WithStatus | undefined = observed;
     for (let attempt = 1; attempt <= STATUS_WRITE_ATTEMPTS; attempt++) {
         if (current === undefined) return 'gone';
-        if (isDeepStrictEqual(current.status, status)) return 'unchanged';
+        const status = withForeignFields(computed, current.status, options.foreign ?? []);
+        if (isDeepStrictEqual(current.status, status)) {
+            options.written?.(current);
+            return 'unchanged';
+        }
 
         try {
-            await client.replaceStatus({ ...current, status });
+            // Not `written?.(await …)`: an optional call would skip the write itself.
+            const written = await client.replaceStatus({ ...current, status });
+            options.written?.(written);
             return 'written';
         } catch (err) {
             const code = httpStatus(err);
@@ -54,4 +70,14 @@ export async function writeStatus(
         current = await client.get(key);
     }
     throw new StatusConflictError(`status of ${key} conflicted ${STATUS_WRITE_ATTEMPTS} times`);
+}
+
+function withForeignFields(computed: unknown, current: unknown, foreign: readonly string[]): unknown {
+    if (foreign.length === 0) return computed;
+    const theirs = (current ?? {}) as Record<string, unknown>;
+    const mine = Object.entries(computed as Record<string, unknown>).filter(
+        ([key]) => !foreign.includes(key),
+    );
+    const kept = foreign.filter((key) => key in theirs).map((key) => [key, theirs[key]] as const);
+    return Object.fromEntries([...mine, ...kept]);
 }

@@ -17,7 +17,10 @@ export interface Outcome {
     retryAfterMs?: number;
     /** Finalization only: the cloud side is settled and the finalizer may be removed. */
     released?: boolean;
-    /** Conditions besides Ready and Progressing (e.g. a Tenant's port quota). */
+    /**
+     * Conditions besides Ready and Progressing (e.g. a Tenant's port quota); one of those types
+     * replaces what the state implies (Progressing False for a wait on someone else).
+     */
     extra?: DesiredCondition[];
 }
 

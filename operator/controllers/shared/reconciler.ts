@@ -60,6 +60,8 @@ export interface KindReconcilerOptions<T extends Writable, S extends CommonStatu
     retry: ErrorRetry;
     /** Objects this reconciler serves; others are left untouched. Absent: all. */
     accepts?: (obj: T) => boolean;
+    /** Top-level status fields another writer owns (the arbiter's); status writes carry them over. */
+    foreignStatusFields?: readonly string[];
 }
 
 /**
@@ -82,14 +84,17 @@ export class KindReconciler<T extends Writable, S extends CommonStatus> implemen
         // NOTE: status is computed from a live read, not the cache: a cache one write behind would
         // have a retried status write re-apply stale fields (a repair count, a server ID). It costs
         // one API-server GET per reconcile; reconciles happen on change, not per machine per poll.
-        const obj = (await this.opts.statuses.get(request.key)) as (T & { status?: S }) | undefined;
-        if (obj === undefined) return done;
-        const ctx = this.context(obj, request);
+        const read = (await this.opts.statuses.get(request.key)) as (T & { status?: S }) | undefined;
+        if (read === undefined) return done;
 
-        if (isPaused(obj)) return this.paused(obj, ctx);
-        const deleting = obj.metadata?.deletionTimestamp !== undefined;
-        if (deleting && !(obj.metadata?.finalizers ?? []).includes(this.opts.finalizer)) return done;
-        if (!deleting) await addFinalizer(this.opts.objects, obj, this.opts.finalizer);
+        if (isPaused(read)) return this.paused(read, this.context(read, request));
+        const deleting = read.metadata?.deletionTimestamp !== undefined;
+        if (deleting && !(read.metadata?.finalizers ?? []).includes(this.opts.finalizer)) return done;
+        // The object as the finalizer write left it: its resourceVersion is the one status writes need.
+        const obj = deleting
+            ? read
+            : ((await addFinalizer(this.opts.objects, read, this.opts.finalizer)) as typeof read);
+        const ctx = this.context(obj, request);
 
         const outcome = await this.run(obj, ctx, deleting);
         if (outcome.released === true) {
@@ -128,7 +133,10 @@ export class KindReconciler<T extends Writable, S extends CommonStatus> implemen
     private async write(obj: T, ctx: KindContext<S>, outcome: Outcome): Promise<void> {
         const generation = obj.metadata?.generation;
         let conditions = ctx.status.conditions;
-        for (const desired of [...conditionsOf(outcome), ...(outcome.extra ?? [])]) {
+        // An extra condition of a type the state implies (Progressing) replaces it, so it is set once.
+        const extra = outcome.extra ?? [];
+        const implied = conditionsOf(outcome).filter((c) => !extra.some((e) => e.type === c.type));
+        for (const desired of [...implied, ...extra]) {
             conditions = setCondition(conditions, desired, generation, this.nowIso());
         }
         ctx.status.conditions = conditions;
@@ -138,7 +146,7 @@ export class KindReconciler<T extends Writable, S extends CommonStatus> implemen
     }
 
     private context(obj: T & { status?: S }, request: ReconcileRequest): KindContext<S> {
-        const { events, audit, statuses, clock } = this.opts;
+        const { events, audit, statuses, clock, foreignStatusFields } = this.opts;
         const status = structuredClone(obj.status ?? {}) as S;
         let observed: T & { status?: unknown } = obj;
         return {
@@ -147,9 +155,15 @@ export class KindReconciler<T extends Writable, S extends CommonStatus> implemen
             signal: request.signal,
             now: () => clock.now(),
             async persist() {
-                const result = await writeStatus(statuses, request.key, observed, structuredClone(status));
+                const computed = structuredClone(status);
+                const result = await writeStatus(statuses, request.key, observed, computed, {
+                    ...(foreignStatusFields ? { foreign: foreignStatusFields } : {}),
+                    // The next write of this reconcile starts from this one's resourceVersion.
+                    written: (object) => {
+                        observed = object as T & { status?: unknown };
+                    },
+                });
                 if (result === 'gone') throw new Error('object deleted while reconciling');
-                observed = { ...observed, status: structuredClone(status) };
             },
             mutate: (trigger, call, mutation) => audit.record(obj, trigger, call, mutation),
             event: (input) => void events.record(obj, input),

@@ -22,6 +22,8 @@ describe('parseConfig', () => {
         expect(config.cloudQps).to.equal(undefined);
         expect(config.installationId).to.equal('default');
         expect(config.secretsDir).to.equal(undefined);
+        expect(config.settleWindowMs).to.equal(undefined);
+        expect(config.pollIntervalMs).to.equal(undefined);
     });
 
     const accepted: {
@@ -107,6 +109,16 @@ describe('parseConfig', () => {
             argv: ['--secrets-dir', '.local/secrets'],
             expected: { secretsDir: '.local/secrets' },
         },
+        {
+            name: 'a settle window and an observation interval',
+            argv: ['--settle-window-ms', '4000', '--poll-interval-ms=250'],
+            expected: { settleWindowMs: 4000, pollIntervalMs: 250 },
+        },
+        {
+            name: 'an object selector',
+            argv: ['--object-selector', 'bascule.io/test-run=r1, tier=a'],
+            expected: { objectSelector: { 'bascule.io/test-run': 'r1', tier: 'a' } },
+        },
     ];
 
     for (const { name, argv, env, expected } of accepted) {
@@ -150,6 +162,22 @@ describe('parseConfig', () => {
             message: /^--installation-id must be 1 to 32/,
         },
         { name: 'an empty installation ID', argv: ['--installation-id='], message: /got ''$/ },
+        {
+            name: 'a zero settle window',
+            argv: ['--settle-window-ms', '0'],
+            message: /^--settle-window-ms must be an integer >= 1, got '0'$/,
+        },
+        {
+            name: 'an object selector with a set expression',
+            argv: ['--object-selector', 'tier in (a,b)'],
+            message: /^--object-selector must be key=value\[,key=value\], got 'tier in \(a,b\)'$/,
+        },
+        { name: 'an empty object selector', argv: ['--object-selector='], message: /^--object-selector/ },
+        {
+            name: 'an observation interval in seconds',
+            argv: ['--poll-interval-ms', '5s'],
+            message: /^--poll-interval-ms must be an integer >= 10/,
+        },
     ];
 
     for (const { name, argv, message } of rejected) {
@@ -171,9 +199,12 @@ describe('usage', () => {
             '--kubeconfig',
             '--settings-profile',
             '--secrets-dir',
+            '--settle-window-ms',
+            '--poll-interval-ms',
+            '--object-selector',
             '--help',
         ]);
-        expect(flags).to.have.length(19);
+        expect(flags).to.have.length(24);
         for (const line of lines) expect(line.length).to.be.at.most(120);
     });
 

@@ -296,6 +296,11 @@ describe('changedForReconcile', () => {
         { name: 'a label change', change: { resourceVersion: '2', labels: { app: 'db' } }, expected: true },
         { name: 'a finalizer removed', change: { resourceVersion: '2', finalizers: [] }, expected: true },
         {
+            name: 'a finalizer added (the reconciler holding its own)',
+            change: { resourceVersion: '2', finalizers: ['bascule.io/cloud', 'bascule.io/other'] },
+            expected: false,
+        },
+        {
             name: 'a deletion',
             change: { resourceVersion: '2', deletionTimestamp: '2026-12-04T09:00:00Z' },
             expected: true,

@@ -86,6 +86,26 @@ describe('writeStatus', () => {
         expect(server.calls.puts).to.equal(0);
     });
 
+    it('should hand back the written object, whose resourceVersion the next write needs', async () => {
+        const server = fakeServer(0);
+        let written: WithStatus | undefined;
+
+        await writeStatus(server.client, 'a', observed, computed, { written: (obj) => (written = obj) });
+
+        expect(written?.metadata?.resourceVersion).to.equal('w');
+    });
+
+    it("should carry another writer's fields over from the fresh copy, even after a conflict", async () => {
+        const server = fakeServer(1);
+        const stored = server.stored() as WithStatus & { status: Record<string, unknown> };
+        stored.status.granted = 7;
+
+        const mine = { ...computed, granted: 3 };
+        await writeStatus(server.client, 'a', observed, mine, { foreign: ['granted'] });
+
+        expect(server.stored()?.status).to.deep.equal({ ...computed, granted: 7 });
+    });
+
     it('should report an object deleted meanwhile as gone', async () => {
         const server = fakeServer(0);
         server.remove();
