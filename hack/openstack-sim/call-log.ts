@@ -14,6 +14,8 @@ export interface CallRecord {
     /** For server creates: the name and tags asked for, so creates can be counted per owner. */
     serverName?: string;
     tags?: string[];
+    /** For server actions: the action's name (the body's one key), so tests can check their order. */
+    action?: string;
     faults: string[];
 }
 

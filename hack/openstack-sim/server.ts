@@ -220,6 +220,11 @@ function log(deps: Deps, ctx: Ctx, status: number, faults: string[]): void {
     const create =
         ctx.service === 'compute' && ctx.method === 'POST' && /^\/v2\.1\/servers\/?$/.test(ctx.path);
     const server = create && isRecord(ctx.body) && isRecord(ctx.body.server) ? ctx.body.server : undefined;
+    const isAction =
+        ctx.service === 'compute' &&
+        ctx.method === 'POST' &&
+        /^\/v2\.1\/servers\/[^/]+\/action$/.test(ctx.path);
+    const action = isAction && isRecord(ctx.body) ? Object.keys(ctx.body)[0] : undefined;
     deps.calls.add({
         at: new Date().toISOString(),
         service: ctx.service,
@@ -236,6 +241,7 @@ function log(deps: Deps, ctx: Ctx, status: number, faults: string[]): void {
                   serverName: String(server.name),
                   tags: Array.isArray(server.tags) ? server.tags.map(String) : [],
               }),
+        ...(action === undefined ? {} : { action }),
         faults,
     });
 }

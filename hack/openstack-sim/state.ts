@@ -157,7 +157,8 @@ export interface Server {
     description: string | null;
     locked: boolean;
     lockedReason: string | null;
-    lockedBy: string | null;
+    /** Nova's locked_by: 'owner' or 'admin', by whether the locking token was of the server's project. */
+    lockedBy: 'owner' | 'admin' | null;
     fault: Fault | null;
     failBuild: boolean;
     reservationId: string;

@@ -165,6 +165,11 @@ export class Nova {
         await this.serverAction(scope, id, 'lock', { lock: { locked_reason: reason } }, opts);
     }
 
+    /** Lifts a lock; one an admin set needs the admin scope (Nova's unlock_override). */
+    async unlock(scope: Scope, id: string, opts: CallOptions = {}): Promise<void> {
+        await this.serverAction(scope, id, 'unlock', { unlock: null }, opts);
+    }
+
     async listFlavors(scope: Scope, opts: CallOptions = {}): Promise<Flavor[]> {
         const answer = await this.send({
             operation: 'listFlavors',

@@ -49,7 +49,8 @@ const ACTIONS: Record<string, Action> = {
     rebuild: rebuild,
     lock: lock,
     unlock: (ctx, s) => {
-        if (s.lockedBy !== null && s.lockedBy !== ctx.token?.userId) {
+        // Nova's is_expected_locked_by: a lock an admin set is lifted by the owner only with the override.
+        if (s.lockedBy !== null && s.lockedBy !== lockerOf(ctx, s)) {
             policy(ctx, 'os_compute_api:os-lock-server:unlock:unlock_override');
         }
         s.locked = false;
@@ -134,9 +135,19 @@ function lock(ctx: Ctx, s: Server, arg: unknown): undefined {
             "Invalid input for field/attribute lock. Value: {...}. Additional properties are not allowed ('locked_reason' was unexpected)",
         );
     }
+    // As Nova: an owner's lock leaves an existing lock as it is; an admin's replaces it (and its reason).
+    const by = lockerOf(ctx, s);
+    if (s.locked && by === 'owner') {
+        return undefined;
+    }
     s.locked = true;
     s.lockedReason = reason;
-    s.lockedBy = ctx.token?.userId ?? null;
+    s.lockedBy = by;
     ctx.world.touch(s);
     return undefined;
+}
+
+/** Nova's locked_by: 'owner' for a token of the server's project, 'admin' for any other. */
+function lockerOf(ctx: Ctx, s: Server): 'owner' | 'admin' {
+    return ctx.token?.projectId === s.projectId ? 'owner' : 'admin';
 }

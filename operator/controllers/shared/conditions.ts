@@ -25,8 +25,17 @@ export const REASONS = [
     'ServerLost',
     'AdoptionPending',
     'LockedByOther',
+    'Resizing',
     'PortQuotaShortfall',
     'OrphansFound',
+    // ElasticPool: a grant to wait for, the growth gate's refusals, and its own conditions.
+    'WaitingForGrant',
+    'QuotaNotApplied',
+    'CapacityNotFreed',
+    'NoHost',
+    'BelowFloor',
+    'ReplicasClamped',
+    'CapacityLimited',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

@@ -39,3 +39,20 @@ export function ownerFromTag(tag: string): string | undefined {
 /** Metadata keys Bascule writes on servers, for people reading Nova. */
 export const METADATA_NAMESPACE = `${RESERVED_PREFIX}.io/namespace`;
 export const METADATA_NAME = `${RESERVED_PREFIX}.io/name`;
+
+/**
+ * The lock reason of a server this installation parked: Bascule's reserved prefix, then the
+ * installation's ID. Drift rules leave other locks alone, but not these (ARBITER.md).
+ */
+export function parkingLockReason(installationId: string): string {
+    return `${ownLockPrefix(installationId)}parked`;
+}
+
+/** Whether a lock reason is one this installation set (another installation's lock is not ours). */
+export function isOwnLockReason(reason: string | undefined, installationId: string): boolean {
+    return reason?.startsWith(ownLockPrefix(installationId)) === true;
+}
+
+function ownLockPrefix(installationId: string): string {
+    return `${RESERVED_PREFIX}:${installationId}:`;
+}

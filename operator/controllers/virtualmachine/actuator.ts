@@ -5,7 +5,8 @@ import { objectKey } from '../../runtime/kube-object.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
 import type { ObjectClient } from '../shared/kube-objects.ts';
 import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerTag, serverName } from '../shared/naming.ts';
-import { progressing, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
+import { findCondition } from '../shared/conditions.ts';
+import { outcomeOfError, progressing, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
 import type { KindActuator, KindContext } from '../shared/reconciler.ts';
 import type { Tenant } from '../tenant/types.ts';
 import { compute } from './converge.ts';
@@ -14,6 +15,7 @@ import { ensureKeypair } from './keypair.ts';
 import { Observer } from './observe.ts';
 import { OwnerIndex } from './owner-index.ts';
 import { takeOffer } from './readopt.ts';
+import { reported } from './report.ts';
 import { readSecretInputs } from './secret-inputs.ts';
 import { resolveAll } from './resolve.ts';
 import type { VirtualMachine, VirtualMachineStatus } from './types.ts';
@@ -44,6 +46,21 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
     }
 
     async reconcile(vm: VirtualMachine, ctx: Ctx): Promise<Outcome> {
+        const before = findCondition(ctx.status.conditions, 'Ready');
+        return reported(ctx, before, await this.outcome(vm, ctx));
+    }
+
+    /** The reconcile's outcome; a cloud error is classified here as the generic loop would. */
+    private async outcome(vm: VirtualMachine, ctx: Ctx): Promise<Outcome> {
+        try {
+            return await this.converge(vm, ctx);
+        } catch (err) {
+            if (ctx.signal.aborted || !(err instanceof OpenStackError)) throw err;
+            return outcomeOfError(err, this.deps.settings);
+        }
+    }
+
+    private async converge(vm: VirtualMachine, ctx: Ctx): Promise<Outcome> {
         this.index(vm);
         ctx.status.deletionPolicy = vm.spec.deletionPolicy ?? policyOf(ctx.status);
         const gate = await this.tenantScope(vm);
@@ -72,9 +89,12 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
     private async tenantScope(vm: VirtualMachine): Promise<Scope | Outcome> {
         const retry = this.deps.settings.dependencyRetryMs;
         const tenant = await this.tenant(vm);
-        const projectId = tenant?.status?.projectID;
-        if (tenant === undefined || projectId === undefined) {
-            return waiting('WaitingForDependency', `tenant ${vm.spec.tenant} has no project yet`, retry);
+        if (tenant === undefined) {
+            return waiting('WaitingForDependency', `Tenant ${vm.spec.tenant} does not exist`, retry);
+        }
+        const projectId = tenant.status?.projectID;
+        if (projectId === undefined) {
+            return waiting('WaitingForDependency', `Tenant ${vm.spec.tenant} has no project yet`, retry);
         }
         const namespace = vm.metadata?.namespace ?? '';
         if (!(tenant.spec?.namespaces ?? []).includes(namespace)) {

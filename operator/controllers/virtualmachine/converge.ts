@@ -1,16 +1,19 @@
 import { ADMIN, type Scope } from '../../openstack/identity.ts';
 import type { SimpleAction } from '../../openstack/nova.ts';
 import type { Server } from '../../openstack/nova-views.ts';
+import type { AuditTrigger } from '../shared/audit.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
 import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerFromTag, ownerTag } from '../shared/naming.ts';
 import type { KindContext } from '../shared/reconciler.ts';
+import { unlockOwn } from './locks.ts';
 import type { PowerState, VirtualMachine, VirtualMachineStatus } from './types.ts';
 
 type Ctx = KindContext<VirtualMachineStatus>;
 
 /**
  * Per-aspect updates of an existing, settled server. Each returns true when it acted (the caller
- * then waits for the server to settle before the next aspect).
+ * then waits for the server to settle before the next aspect). Every tenant-token mutation first
+ * lifts this installation's parking lock, as admin (ARBITER.md).
  */
 export class Converger {
     private readonly deps: ActuatorDeps;
@@ -21,14 +24,12 @@ export class Converger {
 
     /** Resize to the desired flavor, or confirm a resize awaiting it. */
     async flavor(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server, desired: string) {
-        if (server.status === 'VERIFY_RESIZE') {
-            await this.action(ctx, scope, server, 'confirmResize');
-            return true;
-        }
+        if (await this.confirmResize(ctx, scope, server)) return true;
         const id = ctx.status.flavorID;
         if (server.flavor.originalName === desired || id === undefined) return false;
         if (server.status !== 'ACTIVE' && server.status !== 'SHUTOFF') return false;
 
+        await unlockOwn(this.deps, ctx, server, 'spec');
         await ctx.mutate('spec', compute('POST', '/servers/{id}/action#resize', server.id), () =>
             this.deps.cloud.nova.resize(scope, server.id, id, { signal: ctx.signal }),
         );
@@ -38,6 +39,13 @@ export class Converger {
             action: 'Resize',
             note: `resize to ${desired}`,
         });
+        return true;
+    }
+
+    /** Confirms a resize awaiting it; true when it did. */
+    async confirmResize(ctx: Ctx, scope: Scope, server: Server) {
+        if (server.status !== 'VERIFY_RESIZE') return false;
+        await this.action(ctx, scope, server, 'confirmResize');
         return true;
     }
 
@@ -60,6 +68,7 @@ export class Converger {
         const missing = Object.entries(desired).filter(([k, v]) => server.metadata[k] !== v);
         if (missing.length === 0) return false;
 
+        await unlockOwn(this.deps, ctx, server, 'spec');
         await ctx.mutate('spec', compute('POST', '/servers/{id}/metadata', server.id), () =>
             this.deps.cloud.nova.updateMetadata(scope, server.id, Object.fromEntries(missing), {
                 signal: ctx.signal,
@@ -76,13 +85,14 @@ export class Converger {
     async tags(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server) {
         const own = [installTag(this.deps.installationId), ownerTag(vm.metadata?.uid ?? '')];
         const missing = [...own, ...(vm.spec.tags ?? [])].filter((t) => !server.tags.includes(t));
+        // An earlier owner's tag (a re-adoption cut short) would make the server another's extra.
+        const stale = server.tags.filter((t) => ownerFromTag(t) !== undefined && !own.includes(t));
+        if (missing.length + stale.length > 0) await unlockOwn(this.deps, ctx, server, 'spec');
         for (const tag of missing) {
             await ctx.mutate('spec', compute('PUT', '/servers/{id}/tags/{tag}', server.id), () =>
                 this.deps.cloud.nova.addTag(scope, server.id, tag, { signal: ctx.signal }),
             );
         }
-        // An earlier owner's tag (a re-adoption cut short) would make the server another's extra.
-        const stale = server.tags.filter((t) => ownerFromTag(t) !== undefined && !own.includes(t));
         for (const tag of stale) {
             await ctx.mutate('drift', compute('DELETE', '/servers/{id}/tags/{tag}', server.id), () =>
                 this.deps.cloud.nova.removeTag(scope, server.id, tag, { signal: ctx.signal }),
@@ -91,12 +101,15 @@ export class Converger {
         return missing.length + stale.length > 0;
     }
 
-    private async action(ctx: Ctx, scope: Scope, server: Server, step: SimpleAction) {
-        await ctx.mutate('spec', compute('POST', `/servers/{id}/action#${step}`, server.id), () =>
+    /** One server action; with the tenant's token, after lifting Bascule's own lock. */
+    async action(ctx: Ctx, scope: Scope, server: Server, step: SimpleAction, trigger: AuditTrigger = 'spec') {
+        if (scope.kind === 'project') await unlockOwn(this.deps, ctx, server, trigger);
+        await ctx.mutate(trigger, compute('POST', `/servers/{id}/action#${step}`, server.id), () =>
             this.deps.cloud.nova.action(scope, server.id, step, { signal: ctx.signal }),
         );
         this.deps.metrics.serverMutations.inc({ kind: 'VirtualMachine', operation: step });
-        ctx.event({ type: 'Normal', reason: 'ServerAction', action: step, note: `server ${step}` });
+        const note = trigger === 'arbiter' ? `server ${step} (parking)` : `server ${step}`;
+        ctx.event({ type: 'Normal', reason: 'ServerAction', action: step, note });
     }
 }
 

@@ -1,15 +1,21 @@
 import { isKind } from '../../openstack/errors.ts';
 import type { Scope } from '../../openstack/identity.ts';
+import type { Server } from '../../openstack/nova-views.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
 import { installTag, ownerTag } from '../shared/naming.ts';
 import { progressing, released, type Outcome } from '../shared/outcome.ts';
 import type { KindContext } from '../shared/reconciler.ts';
 import { compute } from './converge.ts';
+import { unlockOwn } from './locks.ts';
 import type { VirtualMachine, VirtualMachineStatus } from './types.ts';
 
 type Ctx = KindContext<VirtualMachineStatus>;
 
-/** Deletion behind the finalizer: delete or orphan the server by policy, done once it is gone. */
+/**
+ * Deletion behind the finalizer: delete or orphan the server by policy, done once it is gone. A
+ * parked server is unlocked (as admin) first: the delete and the untagging use the tenant's token,
+ * and an orphan must not keep a lock no one will lift.
+ */
 export class Finalizer {
     private readonly deps: ActuatorDeps;
 
@@ -27,7 +33,11 @@ export class Finalizer {
         const ids = await this.serverIds(vm, ctx, scope);
         const policy = vm.spec.deletionPolicy ?? ctx.status.deletionPolicy ?? 'Delete';
         if (policy === 'Orphan') {
-            for (const id of ids) await this.untag(vm, ctx, scope, id);
+            for (const id of ids) {
+                const server = await this.read(ctx, scope, id);
+                if (server !== undefined) await unlockOwn(this.deps, ctx, server, 'deletion');
+                await this.untag(vm, ctx, scope, id);
+            }
             return released('server orphaned');
         }
 
@@ -53,6 +63,7 @@ export class Finalizer {
             const server = await nova.getServer(scope, id, { signal: ctx.signal });
             if (server.status === 'DELETED') return false;
             if (server.taskState === 'deleting') return true;
+            await unlockOwn(this.deps, ctx, server, 'deletion');
             await ctx.mutate('deletion', compute('DELETE', '/servers/{id}', id), () =>
                 nova.deleteServer(scope, id, { signal: ctx.signal }),
             );
@@ -65,6 +76,16 @@ export class Finalizer {
             return true;
         } catch (err) {
             if (isKind(err, 'NotFound')) return false;
+            throw err;
+        }
+    }
+
+    /** The server as the tenant sees it, or undefined when it is gone. */
+    private async read(ctx: Ctx, scope: Scope, id: string): Promise<Server | undefined> {
+        try {
+            return await this.deps.cloud.nova.getServer(scope, id, { signal: ctx.signal });
+        } catch (err) {
+            if (isKind(err, 'NotFound')) return undefined;
             throw err;
         }
     }

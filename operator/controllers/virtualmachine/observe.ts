@@ -1,12 +1,13 @@
 import type { Scope } from '../../openstack/identity.ts';
 import type { Server } from '../../openstack/nova-views.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
-import { RESERVED_PREFIX } from '../shared/naming.ts';
 import { progressing, ready, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
 import type { KindContext } from '../shared/reconciler.ts';
 import { compute, Converger } from './converge.ts';
+import { isParked, lockHolder, unlockOwn } from './locks.ts';
+import { park } from './park.ts';
 import { resolveFlavor } from './resolve.ts';
-import { differences, observe, powerMatches } from './status.ts';
+import { differences, isResizing, observe, powerMatches } from './status.ts';
 import type { VirtualMachine, VirtualMachineStatus } from './types.ts';
 
 type Ctx = KindContext<VirtualMachineStatus>;
@@ -21,14 +22,18 @@ export class Observer {
         this.converger = new Converger(deps);
     }
 
-    async converge(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server): Promise<Outcome> {
-        observe(ctx.status, server);
+    async converge(vm: VirtualMachine, ctx: Ctx, scope: Scope, observed: Server): Promise<Outcome> {
+        // This reconcile's view: locks and unlocks update it as they succeed.
+        const server = { ...observed };
+        observe(ctx.status, server, vm.spec.powerState ?? 'Running');
+        ctx.status.parked = isParked(server, this.deps.installationId);
         const wait = this.deps.settings.buildCheckMs;
         // Records from a down cell mean "do nothing"; a task in progress is left to settle.
         if (server.status === 'UNKNOWN') return progressing('Progressing', 'server cell unreachable', wait);
         if (server.status === 'ERROR') return this.failed(vm, ctx, scope, server);
         if (server.taskState !== undefined || server.status === 'BUILD') {
-            return progressing('Progressing', `server ${server.status.toLowerCase()}`, wait);
+            const reason = isResizing(server) ? 'Resizing' : 'Progressing';
+            return progressing(reason, `server ${server.status.toLowerCase()}`, wait);
         }
 
         const flavor = await resolveFlavor(this.deps.cloud, scope, vm.spec.flavor, ctx.signal);
@@ -38,9 +43,13 @@ export class Observer {
             return this.reportOnly(vm, ctx, server, flavor.name);
         }
         delete ctx.status.differences;
-        if (server.locked && !(server.lockedReason ?? '').startsWith(RESERVED_PREFIX)) {
+        if (lockHolder(server, this.deps.installationId) === 'other') {
             return waiting('LockedByOther', 'server locked by someone else; not touched', wait);
         }
+        if (vm.spec.parked === true) return park(this.deps, this.converger, vm, ctx, scope, server);
+
+        // Unparked (or a parking lock left behind): lifted before any tenant-token action.
+        if (await unlockOwn(this.deps, ctx, server, 'arbiter')) ctx.status.parked = false;
         return this.aspects(vm, ctx, scope, server, flavor.name);
     }
 
@@ -60,8 +69,7 @@ export class Observer {
         const wait = this.deps.settings.buildCheckMs;
         const power = vm.spec.powerState ?? 'Running';
         const c = this.converger;
-        if (await c.flavor(vm, ctx, scope, server, flavor))
-            return progressing('Progressing', 'resizing', wait);
+        if (await c.flavor(vm, ctx, scope, server, flavor)) return progressing('Resizing', 'resizing', wait);
         if (await c.power(vm, ctx, scope, server, power)) return progressing('Progressing', 'power', wait);
         const tagged = await c.tags(vm, ctx, scope, server);
         const described = await c.metadata(vm, ctx, scope, server);
@@ -88,6 +96,7 @@ export class Observer {
             return terminalOutcome(reason, message);
         }
 
+        await unlockOwn(this.deps, ctx, server, 'recovery');
         await ctx.mutate('recovery', compute('DELETE', '/servers/{id}', server.id), () =>
             this.deps.cloud.nova.deleteServer(scope, server.id, { signal: ctx.signal }),
         );

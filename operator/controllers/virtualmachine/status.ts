@@ -1,8 +1,25 @@
 import type { Server } from '../../openstack/nova-views.ts';
 import type { Phase, PowerState, VirtualMachine, VirtualMachineStatus } from './types.ts';
 
-/** The phase a Nova status shows; task states in flight read as Building. */
-export function phaseOf(server: Server): Phase {
+/** Nova statuses of a resize under way, awaiting confirmation, or being reverted. */
+const RESIZING = new Set(['RESIZE', 'VERIFY_RESIZE', 'REVERT_RESIZE']);
+
+/** Whether the server is in a resize (its status, or a resize task not yet reflected in it). */
+export function isResizing(server: Server): boolean {
+    return RESIZING.has(server.status) || (server.taskState ?? '').startsWith('resize');
+}
+
+/**
+ * The phase a Nova status shows; other task states in flight read as Building. A resizing server
+ * keeps the phase of its power state (Nova's vm_state, or the spec's once the resize awaits
+ * confirmation): a resize is an update, not a build.
+ */
+export function phaseOf(server: Server, desired: PowerState = 'Running'): Phase {
+    if (RESIZING.has(server.status)) {
+        if (server.vmState === 'active') return 'Running';
+        if (server.vmState === 'stopped') return 'Stopped';
+        return desired === 'Stopped' ? 'Stopped' : 'Running';
+    }
     switch (server.status) {
         case 'ACTIVE':
             return 'Running';
@@ -27,10 +44,10 @@ export function powerMatches(server: Server, desired: PowerState): boolean {
 }
 
 /** Copies what is observed of `server` into status. */
-export function observe(status: VirtualMachineStatus, server: Server): void {
+export function observe(status: VirtualMachineStatus, server: Server, desired: PowerState): void {
     status.serverID = server.id;
     status.serverName = server.name;
-    status.phase = phaseOf(server);
+    status.phase = phaseOf(server, desired);
     status.flavor = server.flavor.originalName;
     status.addresses = server.addresses.map((a) => ({
         network: a.network,

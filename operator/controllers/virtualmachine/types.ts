@@ -31,6 +31,8 @@ export interface VirtualMachineSpec {
     deletionPolicy?: 'Delete' | 'Orphan';
     recovery?: { onError?: 'Recreate' | 'Report'; onLost?: 'Recreate' | 'Report' };
     adopt?: { serverID: string; converge?: boolean };
+    /** Written by the owning pool when arbitration parks the machine (powerState is then Shelved). */
+    parked?: boolean;
 }
 
 export interface VirtualMachineStatus extends CommonStatus {
@@ -46,6 +48,8 @@ export interface VirtualMachineStatus extends CommonStatus {
     networkIDs?: string[];
     addresses?: { network: string; address: string; version: number }[];
     fault?: string;
+    /** True while the server is offloaded under this installation's parking lock. */
+    parked?: boolean;
     differences?: string[];
 }
 
