@@ -29,7 +29,7 @@ export class CloudRefusedError extends Error {
 
 export interface ConnectOptions {
     config: Pick<OperatorConfig, 'cloudsYaml' | 'cloud' | 'cloudQps' | 'cloudBurst'> &
-        Partial<Pick<OperatorConfig, 'settingsProfile'>>;
+        Partial<Pick<OperatorConfig, 'settingsProfile' | 'settleWindowMs'>>;
     log: Logger;
     /** The runtime's metrics; every attempt of every call is recorded there. */
     metrics: CloudRequestObserver;
@@ -56,14 +56,15 @@ export function metricsObserver(metrics: CloudRequestObserver): CallObserver {
     };
 }
 
-/** The profile's client settings (production by default), with the rate limit flags applied. */
+/** The profile's client settings (production by default), with the rate limit and settle window flags. */
 export function clientSettings(opts: Pick<ConnectOptions, 'config' | 'settings'>): ClientSettings {
     const settings = opts.settings ?? CLIENT_PROFILES[opts.config.settingsProfile ?? 'production'];
-    const { cloudQps, cloudBurst } = opts.config;
+    const { cloudQps, cloudBurst, settleWindowMs } = opts.config;
     return {
         ...settings,
         ...(cloudQps === undefined ? {} : { rateLimitQps: cloudQps }),
         ...(cloudBurst === undefined ? {} : { rateLimitBurst: cloudBurst }),
+        ...(settleWindowMs === undefined ? {} : { settleWindowMs }),
     };
 }
 

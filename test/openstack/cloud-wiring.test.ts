@@ -147,4 +147,10 @@ describe('clientSettings', () => {
             rateLimitBurst: 3,
         });
     });
+
+    it('should let the settle window flag win over the profile', () => {
+        const config = { ...base, settingsProfile: 'test' as const, settleWindowMs: 4_000 };
+
+        expect(clientSettings({ config })).to.deep.equal({ ...TEST_SETTINGS, settleWindowMs: 4_000 });
+    });
 });

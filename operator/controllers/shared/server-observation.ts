@@ -10,8 +10,10 @@ export interface ObservationOptions {
     /** The cursor is Nova's newest `updated` minus this margin (never the local clock). */
     marginMs: number;
     log: Logger;
-    /** Called with the owner UID of every server that changed (DELETED records included). */
-    onChange: (ownerUid: string) => void;
+    /** Called with every server that changed, by its owner UID (DELETED records included). */
+    onChange: (ownerUid: string, server: Server) => void;
+    /** Called with every listing's servers; `complete` when the listing had no cursor (all servers). */
+    onServers?: (servers: readonly Server[], complete: boolean) => void;
     /** Aborts in-flight listings (lost leadership). */
     signal: () => AbortSignal;
 }
@@ -27,6 +29,8 @@ export interface ObservationOptions {
 export class ServerObservation {
     private readonly opts: ObservationOptions;
     private cursor: string | undefined;
+    /** Each server's last change notified, by ID. */
+    private readonly seen = new Map<string, string>();
     private timer: NodeJS.Timeout | undefined;
     private stopped = false;
 
@@ -47,14 +51,31 @@ export class ServerObservation {
     async tick(): Promise<void> {
         const query = { allTenants: true, ...(this.cursor ? { changesSince: this.cursor } : {}) };
         const servers = await this.opts.nova.listServers(ADMIN, query, { signal: this.opts.signal() });
+        this.opts.onServers?.(servers, this.cursor === undefined);
         for (const server of servers) this.notify(server);
         this.advance(servers);
     }
 
+    /**
+     * Tells the owners of a server that changed since it was last seen. The cursor's margin makes
+     * consecutive listings overlap, so the same change arrives more than once; a machine is
+     * requeued once per change, not once per listing.
+     */
     private notify(server: Server): void {
+        const fingerprint = [
+            server.updated,
+            server.status,
+            server.taskState,
+            server.locked,
+            server.tags,
+        ].join('|');
+        if (server.status === 'DELETED') this.seen.delete(server.id);
+        else if (this.seen.get(server.id) === fingerprint) return;
+        else this.seen.set(server.id, fingerprint);
+
         for (const tag of server.tags) {
             const uid = ownerFromTag(tag);
-            if (uid !== undefined) this.opts.onChange(uid);
+            if (uid !== undefined) this.opts.onChange(uid, server);
         }
     }
 

@@ -31,10 +31,23 @@ export const PRODUCTION_RECONCILE_SETTINGS: ReconcileSettings = {
     settleWindowMs: 120_000,
     powerGraceMs: 60_000,
     deletionRetryMs: 30_000,
-    // NOTE: half a settle window, so a duplicate lives at most about one and a half windows; reaping
-    // as soon as the bulk observation sees a second server would shorten that, at the cost of a
-    // server index kept in memory.
+    // A duplicate is reaped on observation, one settle window after its creation (sweep/duplicate-watch.ts);
+    // the pass is the safety net for what the observation missed, and the orphans' report.
     sweepIntervalMs: 60_000,
+};
+
+/** The embedded demo: a cloud that answers in tens of seconds, and a person watching. */
+export const DEMO_RECONCILE_SETTINGS: ReconcileSettings = {
+    ...PRODUCTION_RECONCILE_SETTINGS,
+    quotaCheckMs: 30_000,
+    dependencyRetryMs: 2_000,
+    quotaRetryMs: 5_000,
+    policyRetryMs: 10_000,
+    buildCheckMs: 15_000,
+    settleWindowMs: 15_000,
+    powerGraceMs: 10_000,
+    deletionRetryMs: 2_000,
+    sweepIntervalMs: 7_500,
 };
 
 export const TEST_RECONCILE_SETTINGS: ReconcileSettings = {

@@ -4,19 +4,19 @@ import type { Writable } from '../shared/kube-objects.ts';
 import { compute } from '../virtualmachine/converge.ts';
 import type { VirtualMachine } from '../virtualmachine/types.ts';
 import type { SweepDeps } from './deps.ts';
-import { planReap } from './plan.ts';
+import { planReap, type ReapPlan } from './plan.ts';
 
 /**
  * Deletes the extra servers of one live machine, as planReap decides: never the one its status
  * records, never one younger than the settle window. Each deletion has an audit record, a Warning
- * Event on the machine and a count in `bascule_duplicates_reaped_total`.
+ * Event on the machine and a count in `bascule_duplicates_reaped_total`. Returns the plan carried out.
  */
 export async function reapDuplicates(
     deps: SweepDeps,
     vm: VirtualMachine,
     group: readonly Server[],
     signal: AbortSignal,
-): Promise<void> {
+): Promise<ReapPlan> {
     const status = vm.status;
     const owner = {
         serverID: status?.serverID,
@@ -34,6 +34,7 @@ export async function reapDuplicates(
         void deps.events.record(vm, { type: 'Warning', reason: 'DuplicateReaped', action: 'Delete', note });
         deps.metrics.duplicatesReaped.inc({ tenant: vm.spec.tenant });
     }
+    return plan;
 }
 
 async function remove(deps: SweepDeps, vm: Writable, server: Server, signal: AbortSignal): Promise<void> {

@@ -1,10 +1,11 @@
 import { ADMIN } from '../../openstack/identity.ts';
 import type { Server } from '../../openstack/nova-views.ts';
 import { errorFields } from '../../runtime/logging.ts';
-import { installTag, METADATA_NAME, METADATA_NAMESPACE } from '../shared/naming.ts';
+import { installTag, METADATA_NAME, METADATA_NAMESPACE, ownerTag } from '../shared/naming.ts';
 import type { Orphan } from '../shared/orphan-report.ts';
 import type { VirtualMachine } from '../virtualmachine/types.ts';
 import type { SweepDeps } from './deps.ts';
+import { DuplicateWatch, type ReapResult } from './duplicate-watch.ts';
 import { orphanOf, publishOrphans } from './orphans.ts';
 import { groupByOwner, oldest } from './plan.ts';
 import { reapDuplicates } from './reap.ts';
@@ -18,15 +19,28 @@ import { reapDuplicates } from './reap.ts';
  *   recreate) is offered to that machine for re-adoption, never deleted.
  * It acts only while this process may (informers synced, leading). A live read is made only for an
  * owner this process has not reconciled or one with several servers, so steady state costs the
- * listing alone.
+ * listing alone. Between passes, the bulk observation's servers (observed()) let it reap a
+ * duplicate as soon as it is a settle window old (duplicate-watch.ts).
  */
 export class ServerSweep {
     private readonly deps: SweepDeps;
+    private readonly watch: DuplicateWatch;
     private timer: NodeJS.Timeout | undefined;
     private stopped = false;
 
     constructor(deps: SweepDeps) {
         this.deps = deps;
+        this.watch = new DuplicateWatch({
+            settleWindowMs: deps.settings.settleWindowMs,
+            clock: deps.clock,
+            reap: (uid) => this.reapOwner(uid),
+            log: deps.log,
+        });
+    }
+
+    /** A server of owner `uid` as the bulk observation listed it; other installations' are ignored. */
+    observed(uid: string, server: Server): void {
+        if (server.tags.includes(installTag(this.deps.installationId))) this.watch.observe(uid, server);
     }
 
     start(): void {
@@ -36,6 +50,7 @@ export class ServerSweep {
     stop(): void {
         this.stopped = true;
         clearTimeout(this.timer);
+        this.watch.stop();
     }
 
     /** One pass; exposed for tests. */
@@ -55,6 +70,26 @@ export class ServerSweep {
             }
         }
         await publishOrphans(this.deps, orphans, signal);
+    }
+
+    /**
+     * Reaps one live owner's extras now, from a listing by its owner tag. Orphans and re-adoption
+     * are left to the pass, whose report covers every owner at once.
+     */
+    async reapOwner(uid: string): Promise<ReapResult> {
+        if (!this.deps.acting()) return 'idle';
+        const signal = this.deps.signal();
+        const tags = [installTag(this.deps.installationId), ownerTag(uid)];
+        const servers = await this.deps.cloud.nova.listServers(ADMIN, { allTenants: true, tags }, { signal });
+        const group = groupByOwner(servers).get(uid) ?? [];
+        const key = this.deps.knownOwner(uid) ?? ownerKey(group);
+        if (group.length < 2 || key === undefined) return 'done';
+
+        const found: unknown = await this.deps.machines.get(key);
+        const live = found as VirtualMachine | undefined;
+        if (live?.metadata?.uid !== uid) return 'done';
+        const plan = await reapDuplicates(this.deps, live, group, signal);
+        return plan.held === undefined ? 'done' : 'held';
     }
 
     /** One owner's servers: reaped, re-adopted, reported as orphans, or (mostly) left alone. */
