@@ -1,5 +1,10 @@
+import { objectKey } from '../runtime/kube-object.ts';
 import type { Logger } from '../runtime/logging.ts';
 import type { Manager } from '../runtime/manager.ts';
+import { elasticPoolController, grantChanged, poolKeyOf } from './elasticpool/controller.ts';
+import { OPEN_GATE, type CapacityGate } from './elasticpool/gate.ts';
+import type { ArbitrationSettings } from './arbitration/settings.ts';
+import { Arbitration } from './arbitration/wire.ts';
 import { kubeObjectClient } from './shared/kube-objects.ts';
 import { OrphanReport } from './shared/orphan-report.ts';
 import { ServerObservation } from './shared/server-observation.ts';
@@ -13,6 +18,15 @@ export interface RegisterDeps extends WiringDeps {
     log: Logger;
     /** The bulk server observation's interval (a few seconds in production). */
     pollIntervalMs: number;
+    /** What ElasticPools ask before they grow (ARBITER.md's order of effects); absent: admits all. */
+    gate?: CapacityGate;
+    /** Capacity arbitration; absent, no pool is granted anything (tests set grants themselves). */
+    arbitration?: {
+        settings: ArbitrationSettings;
+        /** Placement aggregates whose hosts are arbitrated; empty: every host. */
+        aggregates: readonly string[];
+        dryRun: boolean;
+    };
 }
 
 /** Nova's `updated` has second precision; the cursor steps back this far so no change falls between. */
@@ -29,6 +43,36 @@ export function registerControllers(manager: Manager, deps: RegisterDeps): () =>
     const tenantQueue = manager.add(tenants.registration);
     const machines = virtualMachineController(deps);
     const controller = manager.add(machines.registration);
+    const arbitration =
+        deps.arbitration === undefined
+            ? undefined
+            : new Arbitration({
+                  ...deps.arbitration,
+                  cloud: deps.cloud,
+                  kubeConfig: deps.kubeConfig,
+                  clock: deps.clock,
+                  log: deps.log,
+                  registry: manager.metrics.registry,
+                  events: deps.events,
+                  ...(deps.accepts ? { accepts: deps.accepts } : {}),
+                  acting: () => manager.acting(),
+                  signal: () => manager.cloudSignal(),
+              });
+    const gate = deps.gate ?? arbitration?.gate ?? OPEN_GATE;
+    const pools = manager.add(elasticPoolController(deps, gate).registration);
+    // A pool follows its children, and the arbiter's grant (a status write, which queues nothing itself).
+    const enqueuePool = (child: Parameters<typeof poolKeyOf>[0]) => {
+        const key = poolKeyOf(child);
+        if (key !== undefined) pools.enqueue(key);
+    };
+    controller.watch({ added: enqueuePool, updated: enqueuePool, deleted: enqueuePool });
+    pools.watch({
+        added: () => undefined,
+        updated: (now, before) => {
+            if (grantChanged(now, before)) pools.enqueue(objectKey(now));
+        },
+        deleted: () => undefined,
+    });
 
     const observation = new ServerObservation({
         nova: deps.cloud.nova,
@@ -36,9 +80,17 @@ export function registerControllers(manager: Manager, deps: RegisterDeps): () =>
         marginMs: CURSOR_MARGIN_MS,
         log: deps.log.child({ controller: 'server-observation' }),
         signal: () => manager.cloudSignal(),
-        onChange: (uid) => {
+        ...(arbitration
+            ? {
+                  onServers: (servers, complete) => {
+                      arbitration.servers.update(servers, complete);
+                  },
+              }
+            : {}),
+        onChange: (uid, server) => {
             const key = machines.actuator.owners.keyOf(uid);
             if (key !== undefined) controller.enqueue(key);
+            sweep.observed(uid, server);
         },
     });
     const sweep = new ServerSweep({
@@ -60,8 +112,10 @@ export function registerControllers(manager: Manager, deps: RegisterDeps): () =>
     });
     observation.start();
     sweep.start();
+    const stopArbitration = arbitration?.start({ tenants: tenantQueue, pools, machines: controller });
     return () => {
         observation.stop();
         sweep.stop();
+        stopArbitration?.();
     };
 }

@@ -16,6 +16,12 @@ export interface ClassCapacity {
 
 export type ProviderCapacity = Record<string, ClassCapacity>;
 
+/** How many servers of one size fit, summed host by host, and on how many hosts. */
+export interface CandidateFit {
+    machines: number;
+    providers: number;
+}
+
 /** Placement's microversion for member_of and allocation candidates' shape used here. */
 const PLACEMENT_VERSION = 'placement 1.29';
 
@@ -74,6 +80,34 @@ export class Placement {
             signal,
         );
         return arr(body, 'allocation_requests').length;
+    }
+
+    /**
+     * How many whole `resources` (one server's worth, such as {VCPU: 2, MEMORY_MB: 4096}) fit right
+     * now, host by host, from the allocation candidates' provider summaries: the freed capacity as
+     * Placement sees it, and the check that a flavor fits somewhere before creating.
+     */
+    async fits(resources: Record<string, number>, signal?: AbortSignal): Promise<CandidateFit> {
+        const wanted = Object.entries(resources).filter(([, amount]) => amount > 0);
+        const query = wanted.map(([k, v]) => `${k}:${v}`).join(',');
+        const body = await this.get(
+            'listAllocationCandidates',
+            `/allocation_candidates?resources=${encodeURIComponent(query)}`,
+            signal,
+        );
+
+        let machines = 0;
+        const summaries = Object.values(obj(body, 'provider_summaries')).filter(isRecord);
+        for (const summary of summaries) {
+            const classes = obj(summary, 'resources');
+            const perClass = wanted.map(([rc, amount]) => {
+                const inv = obj(classes, rc);
+                const free = (num(inv, 'capacity') ?? 0) - (num(inv, 'used') ?? 0);
+                return Math.floor(free / amount);
+            });
+            machines += Math.max(0, Math.min(...perClass));
+        }
+        return { machines, providers: summaries.length };
     }
 
     private async get(operation: string, path: string, signal?: AbortSignal): Promise<unknown> {

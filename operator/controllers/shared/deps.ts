@@ -6,7 +6,7 @@ import type { SecretSource } from './secrets.ts';
 import type { ReconcileSettings } from './settings.ts';
 
 /** The parts of the cloud the reconcilers call. */
-export type CloudApi = Pick<Cloud, 'client' | 'keystone' | 'nova' | 'references'>;
+export type CloudApi = Pick<Cloud, 'client' | 'keystone' | 'nova' | 'placement' | 'references'>;
 
 /** What every kind's actuator is built from. */
 export interface ActuatorDeps {

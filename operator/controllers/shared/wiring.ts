@@ -18,7 +18,13 @@ export interface WiringDeps extends ActuatorDeps {
 /** The generic reconciler of one kind, over the API server's objects and status. */
 export function kindReconciler<T extends Writable, S extends CommonStatus>(
     deps: WiringDeps,
-    kind: { name: string; resource: Omit<ResourceRef, 'namespace'>; finalizer: string },
+    kind: {
+        name: string;
+        resource: Omit<ResourceRef, 'namespace'>;
+        finalizer: string;
+        /** Top-level status fields the arbiter owns. */
+        foreignStatusFields?: readonly string[];
+    },
     actuator: KindActuator<T, S>,
 ): KindReconciler<T, S> {
     return new KindReconciler<T, S>({
@@ -32,5 +38,6 @@ export function kindReconciler<T extends Writable, S extends CommonStatus>(
         clock: deps.clock,
         retry: deps.settings,
         ...(deps.accepts ? { accepts: deps.accepts } : {}),
+        ...(kind.foreignStatusFields ? { foreignStatusFields: kind.foreignStatusFields } : {}),
     });
 }

@@ -164,25 +164,28 @@ export class TenantActuator implements KindActuator<Tenant, TenantStatus> {
         const { nova, references } = this.deps.cloud;
         const detail = await nova.getQuotaDetail(projectId, { signal: ctx.signal });
         const usage = usageOf(detail);
-        // NOTE: until the ElasticPool arbiter writes status.arbitration, the quota is the guarantee
-        // raised to what is already counted, so a running tenant is never refused its own servers.
-        const effective = ctx.status.arbitration?.effective ?? maxOf(fromSpec(tenant.spec?.guarantee), usage);
+        // Before the arbiter's first decision, the guarantee; then what arbitration decides. Nova
+        // refuses a quota below what it counts in use (shelved servers included), so the applied
+        // quota is raised to that usage, never forced below it.
+        const effective = ctx.status.arbitration?.effective ?? fromSpec(tenant.spec?.guarantee);
+        const applied = maxOf(effective, usage);
         ctx.status.usage = usage;
         ctx.status.effectiveQuota = effective;
 
-        if (!sameResources(limitsOf(detail), effective)) {
-            const repair = sameResources(ctx.status.appliedQuota, effective);
-            const limits = { instances: effective.instances, cores: effective.cores, ram: effective.ramMiB };
+        if (!sameResources(limitsOf(detail), applied)) {
+            const repair = sameResources(ctx.status.appliedQuota, applied);
+            const limits = { instances: applied.instances, cores: applied.cores, ram: applied.ramMiB };
             const quotaCall = { ...call('PUT', '/os-quota-sets/{id}', projectId), service: 'compute' };
-            await ctx.mutate(repair ? 'drift' : 'spec', quotaCall, () =>
+            const trigger = repair ? 'drift' : ctx.status.arbitration ? 'arbiter' : 'spec';
+            await ctx.mutate(trigger, quotaCall, () =>
                 nova.updateQuota(projectId, limits, { signal: ctx.signal }),
             );
             if (repair) this.countRepair(tenant, ctx);
         }
-        ctx.status.appliedQuota = effective;
+        ctx.status.appliedQuota = applied;
 
         const ports = await references.portQuota(ADMIN, projectId, ctx.signal);
-        return portCondition(ports, effective, usage);
+        return portCondition(ports, applied, usage);
     }
 
     private countRepair(tenant: Tenant, ctx: Ctx): void {

@@ -9,7 +9,13 @@ export function tenantController(
     deps: WiringDeps,
     orphans: OrphanReport,
 ): { registration: ControllerRegistration; actuator: TenantActuator } {
-    const kind = { name: 'tenant', resource: TENANTS, finalizer: TENANT_FINALIZER };
+    // The arbiter writes status.arbitration; the Tenant controller reads it and never writes it.
+    const kind = {
+        name: 'tenant',
+        resource: TENANTS,
+        finalizer: TENANT_FINALIZER,
+        foreignStatusFields: ['arbitration'],
+    };
     const actuator = new TenantActuator(deps, orphans);
     return {
         registration: {

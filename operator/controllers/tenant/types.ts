@@ -9,6 +9,10 @@ export interface TenantSpec {
     description?: string;
     domain?: string;
     guarantee?: ResourceSpec;
+    borrowingLimit?: ResourceSpec;
+    lendingLimit?: ResourceSpec;
+    maxPriority?: number;
+    mayPreemptGuarantees?: boolean;
     namespaces?: string[];
     adopt?: { projectID: string };
     deletionPolicy?: DeletionPolicy;
@@ -23,7 +27,17 @@ export interface TenantStatus extends CommonStatus {
     appliedQuota?: Resources;
     usage?: Resources;
     quotaRepairs?: number;
-    arbitration?: { effective?: Resources };
+    arbitration?: TenantArbitrationStatus;
+}
+
+/** The arbiter's block, written under its own field manager; the Tenant controller only reads it. */
+export interface TenantArbitrationStatus {
+    held?: Resources;
+    borrowed?: Resources;
+    lent?: Resources;
+    effective?: Resources;
+    decidedAt?: string;
+    conditions?: string[];
 }
 
 export type Tenant = Writable & { spec?: TenantSpec; status?: TenantStatus };

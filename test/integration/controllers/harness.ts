@@ -8,8 +8,10 @@ import type { Simulator } from '../../../hack/openstack-sim/server.ts';
 import { CloudClient } from '../../../operator/openstack/cloud-client.ts';
 import { KeystoneAdmin } from '../../../operator/openstack/keystone-admin.ts';
 import { Nova } from '../../../operator/openstack/nova.ts';
+import { Placement } from '../../../operator/openstack/placement.ts';
 import { References } from '../../../operator/openstack/references.ts';
 import { TEST_SETTINGS } from '../../../operator/openstack/settings.ts';
+import { ARBITRATION_PROFILES } from '../../../operator/controllers/arbitration/settings.ts';
 import { AuditWriter } from '../../../operator/controllers/shared/audit.ts';
 import type { CloudApi } from '../../../operator/controllers/shared/deps.ts';
 import { ControllerMetrics } from '../../../operator/controllers/shared/metrics.ts';
@@ -18,6 +20,7 @@ import {
     TEST_RECONCILE_SETTINGS,
     type ReconcileSettings,
 } from '../../../operator/controllers/shared/settings.ts';
+import type { CapacityGate } from '../../../operator/controllers/elasticpool/gate.ts';
 import { registerControllers } from '../../../operator/controllers/register.ts';
 import { realClock } from '../../../operator/runtime/clock.ts';
 import { parseConfig } from '../../../operator/runtime/config.ts';
@@ -48,6 +51,7 @@ export function simCloudApi(sim: Simulator): CloudApi {
         client,
         keystone: new KeystoneAdmin(client),
         nova: new Nova(client, '2.90'),
+        placement: new Placement(client),
         references: new References(client),
     };
 }
@@ -57,6 +61,10 @@ export function simCloudApi(sim: Simulator): CloudApi {
 export interface HarnessOptions {
     settings?: Partial<ReconcileSettings>;
     secrets?: SecretSource;
+    /** The ElasticPools' growth gate; absent: admits all (or the arbiter's, with `arbitration`). */
+    gate?: CapacityGate;
+    /** Runs capacity arbitration with test timings (its loop and its growth gate). */
+    arbitration?: boolean;
 }
 
 export async function startHarness(
@@ -73,7 +81,10 @@ export async function startHarness(
     stream.on('data', (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
     const log: Logger = createLogger('info', stream);
 
-    const config = parseConfig(['--metrics-bind-address=0', '--health-probe-bind-address=0'], {});
+    // Arbitration moves hundreds of machines at once: more workers, and no overall reconcile limit.
+    const scale =
+        options.arbitration === true ? ['--workers=8', '--queue-qps=1000', '--queue-burst=1000'] : [];
+    const config = parseConfig(['--metrics-bind-address=0', '--health-probe-bind-address=0', ...scale], {});
     const timings = { controller: { terminalRetryMs: 300, resyncIntervalMs: 60_000, shutdownGraceMs: 100 } };
     const manager = new Manager({ config, kubeConfig: kc, log, timings });
     const labelled = (obj: { metadata?: { labels?: Record<string, string> } }) =>
@@ -83,6 +94,7 @@ export async function startHarness(
         installationId,
         settings: { ...TEST_RECONCILE_SETTINGS, ...options.settings },
         ...(options.secrets ? { secrets: options.secrets } : {}),
+        ...(options.gate ? { gate: options.gate } : {}),
         metrics: new ControllerMetrics(manager.metrics.registry),
         audit: new AuditWriter(log),
         clock: realClock,
@@ -91,6 +103,9 @@ export async function startHarness(
         log,
         accepts: labelled,
         pollIntervalMs: 50,
+        ...(options.arbitration === true
+            ? { arbitration: { settings: ARBITRATION_PROFILES.test, aggregates: [], dryRun: false } }
+            : {}),
     });
     await manager.start();
 
@@ -231,6 +246,7 @@ export function waitGone(get: () => Promise<Obj>) {
 async function cleanUp(api: CustomObjectsApi, runId: string): Promise<void> {
     const labelSelector = `${RUN_LABEL}=${runId}`;
     const kinds = [
+        { ...GROUP, plural: 'elasticpools' },
         { ...GROUP, plural: 'virtualmachines' },
         { ...GROUP, plural: 'tenants' },
     ];
