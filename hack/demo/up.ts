@@ -1,0 +1,50 @@
+// `make up`: the demo's environment in the background, to explore with kubectl and openstack — the
+// local API server, the simulator (the demo cloud) and the operator, with the CRDs and the sample
+// Tenants and ElasticPools applied. `make down` stops all of it.
+import {
+    applyFiles,
+    CLOUDS_YAML,
+    clusterStart,
+    clusterUp,
+    DEMO_LATENCY_SCALE,
+    installCrds,
+    kubeConfig,
+    KUBECONFIG,
+    operatorArgs,
+    PROBE_ADDRESS,
+    ROOT,
+    running,
+    SIM_PORT,
+    startProcess,
+    waitHttp,
+} from './environment.ts';
+
+async function main(): Promise<void> {
+    if (running('operator') || running('simulator')) {
+        console.log('already up (make down stops it)');
+        return;
+    }
+    if (!clusterUp()) clusterStart();
+    const kc = kubeConfig();
+    await installCrds(kc);
+
+    const simArgs = [`${ROOT}/hack/openstack-sim/main.ts`, '--port', String(SIM_PORT)];
+    startProcess('simulator', [...simArgs, '--latency-scale', String(DEMO_LATENCY_SCALE)], true);
+    await waitHttp(`http://127.0.0.1:${String(SIM_PORT)}/identity/v3`, 'the simulator', 30_000, 'simulator');
+
+    startProcess('operator', operatorArgs(), true);
+    await waitHttp(`http://${PROBE_ADDRESS}/readyz`, 'the operator', 60_000, 'operator');
+    await applyFiles(kc, ['config/samples/demo/tenants.yaml', 'config/samples/demo/elasticpools.yaml']);
+
+    console.log(`up: API server, etcd, simulator (:${String(SIM_PORT)}) and operator; samples applied.
+  export KUBECONFIG=${KUBECONFIG}
+  kubectl get bascule -A
+  kubectl scale elasticpool analytics-batch -n analytics --replicas=1000
+  OS_CLIENT_CONFIG_FILE=${CLOUDS_YAML} openstack --os-cloud bascule-sim server list --all-projects
+logs in .local/logs/; make down stops everything.`);
+}
+
+main().catch((err: unknown) => {
+    console.error(`make up failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+});
