@@ -1,8 +1,9 @@
 import { isKind } from '../../openstack/errors.ts';
 import { ADMIN } from '../../openstack/identity.ts';
 import type { Project } from '../../openstack/keystone-admin.ts';
+import type { Server } from '../../openstack/nova-views.ts';
 import { MEMBER_ROLE, type ActuatorDeps } from '../shared/deps.ts';
-import { installTag } from '../shared/naming.ts';
+import { installTag, METADATA_NAME, METADATA_NAMESPACE } from '../shared/naming.ts';
 import { orphanCondition, type OrphanReport } from '../shared/orphan-report.ts';
 import { ready, released, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
 import type { KindActuator, KindContext } from '../shared/reconciler.ts';
@@ -61,8 +62,7 @@ export class TenantActuator implements KindActuator<Tenant, TenantStatus> {
         // Bascule's or not, parked or not: any server keeps the project.
         const servers = await nova.listServers({ kind: 'project', projectId }, {}, { signal: ctx.signal });
         if (servers.length > 0) {
-            const names = servers.map((s) => `${s.name} (${s.id})`).join(', ');
-            const message = `${servers.length} servers remain in the project: ${names}`;
+            const message = `${String(servers.length)} servers remain in the project: ${remaining(servers)}`;
             return waiting('DeletionBlocked', message, this.deps.settings.deletionRetryMs);
         }
         await ctx.mutate('deletion', call('DELETE', '/projects/{id}', projectId), () =>
@@ -210,6 +210,25 @@ export class TenantActuator implements KindActuator<Tenant, TenantStatus> {
         if (id === undefined) throw new Error(`no Keystone role "${MEMBER_ROLE}"`);
         return id;
     }
+}
+
+/** How many remaining servers a DeletionBlocked message names before it counts the rest. */
+const NAMED_SERVERS = 10;
+
+/**
+ * The servers keeping a project, for people: a VirtualMachine's namespace/name where the server
+ * carries them (Bascule's), else the server's name, with its ID; the first ten, then a count.
+ */
+function remaining(servers: readonly Server[]): string {
+    const named = servers.slice(0, NAMED_SERVERS).map((s) => {
+        const namespace = s.metadata[METADATA_NAMESPACE];
+        const name = s.metadata[METADATA_NAME];
+        const who =
+            namespace !== undefined && name !== undefined ? `VirtualMachine ${namespace}/${name}` : s.name;
+        return `${who} (${s.id})`;
+    });
+    const more = servers.length - named.length;
+    return more > 0 ? `${named.join(', ')} and ${String(more)} more` : named.join(', ');
 }
 
 function call(method: string, pathTemplate: string, targetId: string | undefined) {

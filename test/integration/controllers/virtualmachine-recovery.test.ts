@@ -160,6 +160,7 @@ describe('the VirtualMachine controller under faults, drift and loss', function 
         await t.remove(name);
         const blocked = await waitCondition(() => t.get(name), 'Ready', 'False', 'DeletionBlocked');
         expect(condition(blocked, 'Ready')?.message).to.include(vm.status?.serverID);
+        expect(condition(blocked, 'Ready')?.message).to.include(`VirtualMachine ${ns}/blocker`);
         await remove('blocker');
         await waitGone(() => t.get(name));
     });
