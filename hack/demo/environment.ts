@@ -6,7 +6,13 @@ import { resolve } from 'node:path';
 
 import https from 'node:https';
 
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import {
+    CustomObjectsApi,
+    KubeConfig,
+    KubernetesObjectApi,
+    PatchStrategy,
+    setHeaderOptions,
+} from '@kubernetes/client-node';
 import yaml from 'js-yaml';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -227,4 +233,48 @@ function run(command: string, args: string[]): void {
     if (result.status !== 0) {
         throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}${result.stderr}`);
     }
+}
+
+const DEMO_NAMESPACES = ['elections', 'alerts', 'analytics'];
+const DEMO_TENANTS = ['background', 'elections', 'alerts', 'analytics'];
+
+/**
+ * Removes the demo's objects (its pools and machines in its namespaces, its Tenants), finalizers
+ * stripped: run only while no operator serves them, so a run starts from the samples alone on an
+ * API server that was already up, and leaves it as it found it. Returns how many were removed.
+ */
+export async function removeDemoObjects(kc: KubeConfig): Promise<number> {
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const group = { group: 'bascule.io', version: 'v1alpha1' };
+    const found: { plural: string; namespace?: string; name: string }[] = [];
+    for (const plural of ['elasticpools', 'virtualmachines']) {
+        for (const namespace of DEMO_NAMESPACES) {
+            const list = (await api.listNamespacedCustomObject({ ...group, plural, namespace })) as Listed;
+            for (const item of list.items) found.push({ plural, namespace, name: item.metadata.name });
+        }
+    }
+    const tenants = (await api.listClusterCustomObject({ ...group, plural: 'tenants' })) as Listed;
+    for (const item of tenants.items) {
+        if (DEMO_TENANTS.includes(item.metadata.name))
+            found.push({ plural: 'tenants', name: item.metadata.name });
+    }
+
+    const strip = { metadata: { finalizers: null } };
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    for (const { plural, namespace, name } of found) {
+        const ref = { ...group, plural, name };
+        const gone = () => undefined;
+        if (namespace === undefined) {
+            await api.patchClusterCustomObject({ ...ref, body: strip }, merge).catch(gone);
+            await api.deleteClusterCustomObject(ref).catch(gone);
+        } else {
+            await api.patchNamespacedCustomObject({ ...ref, namespace, body: strip }, merge).catch(gone);
+            await api.deleteNamespacedCustomObject({ ...ref, namespace }).catch(gone);
+        }
+    }
+    return found.length;
+}
+
+interface Listed {
+    items: { metadata: { name: string } }[];
 }

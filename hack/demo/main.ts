@@ -21,6 +21,7 @@ import {
     kubeConfig,
     operatorArgs,
     PROBE_ADDRESS,
+    removeDemoObjects,
     running,
     SIM_PORT,
     sleep,
@@ -60,7 +61,8 @@ async function main(): Promise<number> {
     try {
         // Set-up: reported apart from the scenarios (the first one builds the API server).
         const setupBegan = Date.now();
-        if (!clusterUp()) {
+        const startCluster = !clusterUp();
+        if (startCluster) {
             say('starting the local API server and etcd (the first time builds the API server: minutes)');
             clusterStart();
             stops.push(() => {
@@ -69,6 +71,15 @@ async function main(): Promise<number> {
         }
         const kc = kubeConfig();
         await installCrds(kc);
+        if (!startCluster) {
+            // An API server that was already up: start from the samples alone, and leave it as found.
+            const left = await removeDemoObjects(kc);
+            if (left > 0)
+                say(`removed ${String(left)} demo objects an earlier run left on the running API server`);
+            stops.push(async () => {
+                await removeDemoObjects(kc);
+            });
+        }
         const sim = await startDemoSimulator();
         stops.push(() => sim.stop());
         say(
