@@ -46,7 +46,11 @@ test: deps openstackclient cluster-up celcheck ## Run the test suite against the
 	npm test -- $(if $(CI),--no-color)
 
 .PHONY: bench
-bench: bench-sim bench-emergency ## Every benchmark; each prints its figures
+bench: bench-sim bench-emergency bench-vm ## Every benchmark; each prints its figures
+
+.PHONY: bench-vm
+bench-vm: deps cluster-up ## 200 VirtualMachines created at once: cloud and API-server calls per machine, time to Ready
+	node test/bench/virtualmachine-create.ts 200
 
 .PHONY: bench-emergency
 bench-emergency: deps ## The emergency scenario at full scale: the time of each phase, and the cloud calls

@@ -41,7 +41,7 @@ export function registerControllers(manager: Manager, deps: RegisterDeps): () =>
     const report = new OrphanReport();
     const tenants = tenantController(deps, report);
     const tenantQueue = manager.add(tenants.registration);
-    const machines = virtualMachineController(deps);
+    const machines = virtualMachineController(deps, tenantQueue);
     const controller = manager.add(machines.registration);
     const arbitration =
         deps.arbitration === undefined

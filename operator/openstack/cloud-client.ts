@@ -54,6 +54,8 @@ export class CloudClient {
     readonly settings: ClientSettings;
     readonly identity: Identity;
     readonly limiter: CloudRateLimiter;
+    /** The client's time source, for the caches of what it answers. */
+    readonly clock: Clock;
     private readonly transport: Transport;
     private readonly leadership: (() => AbortSignal) | undefined;
 
@@ -61,11 +63,8 @@ export class CloudClient {
         const { cloud, settings, clock } = deps;
         this.cloud = cloud;
         this.settings = settings;
-        this.limiter = new CloudRateLimiter(
-            settings.rateLimitQps,
-            settings.rateLimitBurst,
-            clock ?? realClock,
-        );
+        this.clock = clock ?? realClock;
+        this.limiter = new CloudRateLimiter(settings.rateLimitQps, settings.rateLimitBurst, this.clock);
         const fetch = deps.fetch ?? fetchForCloud(cloud);
         this.transport = new Transport({ ...deps, fetch, limiter: this.limiter });
         this.identity = new Identity(cloud, this.transport, settings, clock);

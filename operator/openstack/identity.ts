@@ -55,7 +55,7 @@ export class Identity {
             return this.ownProjectSession(scope.projectId, signal);
         }
 
-        const key = keyOf(scope);
+        const key = scopeKey(scope);
         const known = this.current.get(key);
         if (known !== undefined && this.fresh(known)) return known;
         const pending = this.pending.get(key);
@@ -75,7 +75,7 @@ export class Identity {
 
     /** Forgets `token` if it is still the cached one for `scope` (a service answered 401). */
     invalidate(scope: Scope, token: string): void {
-        const key = this.cloud.auth.type === 'password' ? keyOf(scope) : 'admin';
+        const key = this.cloud.auth.type === 'password' ? scopeKey(scope) : 'admin';
         if (this.current.get(key)?.token === token) this.current.delete(key);
     }
 
@@ -117,7 +117,8 @@ export class Identity {
     }
 }
 
-function keyOf(scope: Scope): string {
+/** A scope as a map key: `admin`, or `project:<id>`. */
+export function scopeKey(scope: Scope): string {
     return scope.kind === 'admin' ? 'admin' : `project:${scope.projectId}`;
 }
 

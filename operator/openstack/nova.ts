@@ -1,7 +1,8 @@
 import type { Priority } from '../runtime/priority-picker.ts';
+import { AnswerCache } from './answer-cache.ts';
 import type { CloudCall, CloudClient } from './cloud-client.ts';
 import { isKind } from './errors.ts';
-import { ADMIN, type Scope } from './identity.ts';
+import { ADMIN, scopeKey, type Scope } from './identity.ts';
 import { arr, obj, str } from './json.ts';
 import {
     nextLink,
@@ -62,10 +63,13 @@ export interface CallOptions {
 export class Nova {
     private readonly client: CloudClient;
     private readonly microversion: string;
+    /** Each scope's flavor list (Nova's visibility applies: private flavors differ by project). */
+    private readonly flavors: AnswerCache<Flavor[]>;
 
     constructor(client: CloudClient, microversion: string) {
         this.client = client;
         this.microversion = microversion;
+        this.flavors = new AnswerCache(client.clock, client.settings);
     }
 
     /**
@@ -179,6 +183,18 @@ export class Nova {
             ...opts,
         });
         return arr(answer, 'flavors').map(parseFlavor);
+    }
+
+    /**
+     * The flavors visible to `scope` that `ref` names (by ID when it has one, else by name), from the
+     * scope's flavor list as the client's reference cache keeps it: listed once for many machines,
+     * and again at once when the cached list has none or several that match.
+     */
+    async findFlavors(scope: Scope, ref: { id?: string; name?: string }, opts: CallOptions = {}) {
+        const list = () => this.listFlavors(scope, { ...(opts.priority ? { priority: opts.priority } : {}) });
+        const matching = (flavors: Flavor[]) =>
+            flavors.filter((f) => (ref.id !== undefined ? f.id === ref.id : f.name === ref.name));
+        return this.flavors.find(scopeKey(scope), list, matching, opts.signal);
     }
 
     /** Whether Bascule's user has a key pair named `name`. */

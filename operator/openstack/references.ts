@@ -1,6 +1,7 @@
+import { AnswerCache } from './answer-cache.ts';
 import type { CloudClient, ServiceType } from './cloud-client.ts';
 import { OpenStackError } from './errors.ts';
-import type { Scope } from './identity.ts';
+import { scopeKey, type Scope } from './identity.ts';
 import { arr, isRecord, obj, str } from './json.ts';
 
 /** A Glance image or Neutron network as a reconciler needs it. */
@@ -20,13 +21,17 @@ const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$
 /**
  * Resolves images (Glance) and networks (Neutron) by name or ID with the tenant's token, so the
  * services' own visibility rules apply. A name that matches several is an Invalid error listing the
- * candidates (`AmbiguousName`); none is NotFound.
+ * candidates (`AmbiguousName`); none is NotFound. What a lookup finds is reused per project and
+ * reference for the client's reference cache age, and looked up again at once on a miss.
  */
 export class References {
     private readonly client: CloudClient;
+    /** What each lookup matched, by scope, kind and reference. */
+    private readonly found: AnswerCache<Reference[]>;
 
     constructor(client: CloudClient) {
         this.client = client;
+        this.found = new AnswerCache(client.clock, client.settings);
     }
 
     image(scope: Scope, ref: string, signal?: AbortSignal): Promise<Reference> {
@@ -64,6 +69,19 @@ export class References {
     }
 
     private async resolve(what: Lookup, scope: Scope, ref: string, signal?: AbortSignal): Promise<Reference> {
+        const key = `${scopeKey(scope)} ${what.kind} ${ref}`;
+        const found = await this.found.find(
+            key,
+            () => this.lookup(what, scope, ref),
+            (r) => r,
+            signal,
+        );
+        if (found.length === 1 && found[0] !== undefined) return found[0];
+        throw unresolved(what, ref, found);
+    }
+
+    /** Every visible image or network `ref` names or identifies. */
+    private async lookup(what: Lookup, scope: Scope, ref: string): Promise<Reference[]> {
         const filter = UUID.test(ref) ? 'id' : 'name';
         const path = `${what.path}?${filter}=${encodeURIComponent(ref)}`;
         const operation = `find${what.kind === 'image' ? 'Image' : 'Network'}`;
@@ -73,15 +91,11 @@ export class References {
             method: 'GET',
             path,
             scope,
-            signal,
         });
-
-        const found = arr(answer.body, what.key)
+        return arr(answer.body, what.key)
             .filter(isRecord)
             .map((r) => ({ id: str(r, 'id') ?? '', name: str(r, 'name') ?? '' }))
             .filter((r) => r.id === ref || r.name === ref);
-        if (found.length === 1 && found[0] !== undefined) return found[0];
-        throw unresolved(what, ref, found);
     }
 }
 

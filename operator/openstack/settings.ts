@@ -28,6 +28,16 @@ export interface ClientSettings {
      * retries must outlast a short Keystone outage (a minute, with the least jitter) on their own.
      */
     tokenMaxAttempts: number;
+    /**
+     * How long a project's flavor list, and an image or network resolved by name or ID, are reused:
+     * they change rarely, and a thousand machines created at once must not each list them.
+     */
+    referenceCacheMs: number;
+    /**
+     * A reference not found (or ambiguous) in what the cache holds is looked up again at once when
+     * the cached answer is older than this, so a flavor or image that just appeared is seen.
+     */
+    referenceMissRefreshMs: number;
 }
 
 export const PRODUCTION_SETTINGS: ClientSettings = {
@@ -46,6 +56,8 @@ export const PRODUCTION_SETTINGS: ClientSettings = {
     // worker up to three minutes (a lost lease still aborts it at once). A shorter budget would
     // need the reconcilers to absorb the outage with requeues instead.
     tokenMaxAttempts: 12,
+    referenceCacheMs: 60_000,
+    referenceMissRefreshMs: 5_000,
 };
 
 export const DEMO_SETTINGS: ClientSettings = {
@@ -59,6 +71,8 @@ export const DEMO_SETTINGS: ClientSettings = {
     rateLimitQps: 50,
     rateLimitBurst: 100,
     tokenRenewMarginMs: 60_000,
+    referenceCacheMs: 30_000,
+    referenceMissRefreshMs: 2_000,
 };
 
 export const TEST_SETTINGS: ClientSettings = {
@@ -73,6 +87,9 @@ export const TEST_SETTINGS: ClientSettings = {
     rateLimitBurst: 1_000,
     tokenRenewMarginMs: 1_000,
     tokenMaxAttempts: 4,
+    // Tests see a new flavor, image or network at once; concurrent lookups still share one call.
+    referenceCacheMs: 0,
+    referenceMissRefreshMs: 0,
 };
 
 /** The client's settings for each `--settings-profile`. */

@@ -3,12 +3,10 @@ import { ADMIN, type Scope } from '../../openstack/identity.ts';
 import type { Server } from '../../openstack/nova-views.ts';
 import { objectKey } from '../../runtime/kube-object.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
-import type { ObjectClient } from '../shared/kube-objects.ts';
 import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerTag, serverName } from '../shared/naming.ts';
 import { findCondition } from '../shared/conditions.ts';
 import { outcomeOfError, progressing, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
 import type { KindActuator, KindContext } from '../shared/reconciler.ts';
-import type { Tenant } from '../tenant/types.ts';
 import { compute } from './converge.ts';
 import { Finalizer } from './finalize.ts';
 import { ensureKeypair } from './keypair.ts';
@@ -18,6 +16,7 @@ import { takeOffer } from './readopt.ts';
 import { reported } from './report.ts';
 import { readSecretInputs } from './secret-inputs.ts';
 import { resolveAll } from './resolve.ts';
+import type { TenantCache } from './tenant-cache.ts';
 import type { VirtualMachine, VirtualMachineStatus } from './types.ts';
 
 type Ctx = KindContext<VirtualMachineStatus>;
@@ -34,11 +33,11 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
     /** Servers the sweep offers for re-adoption, by the UID of the machine offered to. */
     readonly offers = new Map<string, string>();
     private readonly deps: ActuatorDeps;
-    private readonly tenants: ObjectClient;
+    private readonly tenants: TenantCache;
     private readonly observer: Observer;
     private readonly finalizer: Finalizer;
 
-    constructor(deps: ActuatorDeps, tenants: ObjectClient) {
+    constructor(deps: ActuatorDeps, tenants: TenantCache) {
         this.deps = deps;
         this.tenants = tenants;
         this.observer = new Observer(deps);
@@ -75,7 +74,7 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
     }
 
     async finalize(vm: VirtualMachine, ctx: Ctx): Promise<Outcome> {
-        const projectId = (await this.tenant(vm))?.status?.projectID;
+        const projectId = (await this.tenants.get(vm.spec.tenant))?.status?.projectID;
         const outcome = await this.finalizer.finalize(vm, ctx, projectId);
         if (outcome.released === true) this.forget(objectKey(vm));
         return outcome;
@@ -88,7 +87,7 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
     /** The tenant's project scope, or why the machine must wait (touching nothing in the cloud). */
     private async tenantScope(vm: VirtualMachine): Promise<Scope | Outcome> {
         const retry = this.deps.settings.dependencyRetryMs;
-        const tenant = await this.tenant(vm);
+        const tenant = await this.tenants.get(vm.spec.tenant);
         if (tenant === undefined) {
             return waiting('WaitingForDependency', `Tenant ${vm.spec.tenant} does not exist`, retry);
         }
@@ -102,12 +101,6 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
             return waiting('NamespaceNotAllowed', message, retry);
         }
         return { kind: 'project', projectId };
-    }
-
-    /** The machine's Tenant, read live. */
-    private async tenant(vm: VirtualMachine): Promise<Tenant | undefined> {
-        const found: unknown = await this.tenants.get(vm.spec.tenant);
-        return found as Tenant | undefined;
     }
 
     /** The server recorded, adopted, settled by tag or created; or the outcome that stops here. */
@@ -198,7 +191,10 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
                 this.post(vm, ctx, scope, name, { ...resolved, keyName, userData: inputs.userData }),
             );
             ctx.status.origin = 'Created';
-            await this.record(ctx, id);
+            // Recorded by the reconcile's closing status write, which follows at once: a write of its
+            // own would add one PUT per machine and no safety (either failing leaves the attempt).
+            ctx.status.serverID = id;
+            delete ctx.status.createAttempt;
             ctx.event({ type: 'Normal', reason: 'ServerCreated', action: 'Create', note: 'server created' });
             return progressing('Progressing', 'server building', this.deps.settings.buildCheckMs);
         } catch (err) {

@@ -3,16 +3,23 @@ import { kubeObjectClient } from '../shared/kube-objects.ts';
 import { kindReconciler, type WiringDeps } from '../shared/wiring.ts';
 import { TENANTS } from '../tenant/types.ts';
 import { VirtualMachineActuator } from './actuator.ts';
+import { TenantCache, type TenantInformer } from './tenant-cache.ts';
 import { VIRTUAL_MACHINES, VM_FINALIZER, type VirtualMachine, type VirtualMachineStatus } from './types.ts';
 
-/** The VirtualMachine controller's registration, and its actuator (for the bulk observation's index). */
-export function virtualMachineController(deps: WiringDeps): {
+/**
+ * The VirtualMachine controller's registration, and its actuator (for the bulk observation's index).
+ * Call before the manager starts: the machines follow the Tenant controller's informer.
+ */
+export function virtualMachineController(
+    deps: WiringDeps,
+    tenantInformer: TenantInformer,
+): {
     registration: ControllerRegistration;
     actuator: VirtualMachineActuator;
 } {
-    // NOTE: Tenants are read live (one GET per reconcile) rather than from a shared informer, which
-    // the manager does not expose across controllers yet.
-    const actuator = new VirtualMachineActuator(deps, kubeObjectClient(deps.kubeConfig, TENANTS));
+    // Tenants come from the Tenant controller's informer (live only before its first list).
+    const tenants = new TenantCache(tenantInformer, kubeObjectClient(deps.kubeConfig, TENANTS));
+    const actuator = new VirtualMachineActuator(deps, tenants);
     const kind = { name: 'virtualmachine', resource: VIRTUAL_MACHINES, finalizer: VM_FINALIZER };
     const reconciler = kindReconciler<VirtualMachine, VirtualMachineStatus>(deps, kind, actuator);
     return {

@@ -36,9 +36,8 @@ export class Observer {
             return progressing(reason, `server ${server.status.toLowerCase()}`, wait);
         }
 
-        const flavor = await resolveFlavor(this.deps.cloud, scope, vm.spec.flavor, ctx.signal);
+        const flavor = await this.desiredFlavor(vm, ctx, scope, server);
         if ('state' in flavor) return flavor;
-        ctx.status.flavorID = flavor.id;
         if (ctx.status.origin === 'Adopted' && vm.spec.adopt?.converge !== true) {
             return this.reportOnly(vm, ctx, server, flavor.name);
         }
@@ -51,6 +50,23 @@ export class Observer {
         // Unparked (or a parking lock left behind): lifted before any tenant-token action.
         if (await unlockOwn(this.deps, ctx, server, 'arbiter')) ctx.status.parked = false;
         return this.aspects(vm, ctx, scope, server, flavor.name);
+    }
+
+    /**
+     * The flavor the spec asks for. A server already of the flavor the spec names, with the spec
+     * unchanged since its ID was resolved, needs no lookup; otherwise (a new spec, a resize, an
+     * adoption, a flavor given by ID) it is resolved from the project's cached flavor list.
+     */
+    private async desiredFlavor(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server) {
+        const { name } = vm.spec.flavor;
+        const id = ctx.status.flavorID;
+        const unchanged = ctx.status.observedGeneration === vm.metadata?.generation;
+        if (unchanged && id !== undefined && name !== undefined && name === server.flavor.originalName) {
+            return { id, name };
+        }
+        const flavor = await resolveFlavor(this.deps.cloud, scope, vm.spec.flavor, ctx.signal);
+        if (!('state' in flavor)) ctx.status.flavorID = flavor.id;
+        return flavor;
     }
 
     /** The server is gone (404 with the tenant's token): report, or clear it to be recreated. */

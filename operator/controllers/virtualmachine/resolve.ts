@@ -11,15 +11,17 @@ export interface Resolved {
     networkIds: string[];
 }
 
-/** The flavor `ref` names; a name matching several is terminal, listing them. */
+/**
+ * The flavor `ref` names, from the project's flavor list as the client caches it; a name matching
+ * several is terminal, listing them.
+ */
 export async function resolveFlavor(
     cloud: CloudApi,
     scope: Scope,
     ref: NameOrId,
     signal: AbortSignal,
 ): Promise<{ id: string; name: string } | Outcome> {
-    const flavors = await cloud.nova.listFlavors(scope, { signal });
-    const found = flavors.filter((f) => (ref.id !== undefined ? f.id === ref.id : f.name === ref.name));
+    const found = await cloud.nova.findFlavors(scope, ref, { signal });
     const [only] = found;
     if (found.length > 1) {
         const ids = found.map((f) => f.id).join(', ');

@@ -10,7 +10,7 @@ import { KeystoneAdmin } from '../../../operator/openstack/keystone-admin.ts';
 import { Nova } from '../../../operator/openstack/nova.ts';
 import { Placement } from '../../../operator/openstack/placement.ts';
 import { References } from '../../../operator/openstack/references.ts';
-import { TEST_SETTINGS } from '../../../operator/openstack/settings.ts';
+import { TEST_SETTINGS, type ClientSettings } from '../../../operator/openstack/settings.ts';
 import { ARBITRATION_PROFILES } from '../../../operator/controllers/arbitration/settings.ts';
 import { AuditWriter } from '../../../operator/controllers/shared/audit.ts';
 import type { CloudApi } from '../../../operator/controllers/shared/deps.ts';
@@ -26,6 +26,7 @@ import { realClock } from '../../../operator/runtime/clock.ts';
 import { parseConfig } from '../../../operator/runtime/config.ts';
 import { createLogger, type Logger } from '../../../operator/runtime/logging.ts';
 import { Manager } from '../../../operator/runtime/manager.ts';
+import { TEST_ELECTION } from '../../../operator/runtime/leader-election.ts';
 import { startTestSim } from '../../sim/helpers.ts';
 import { simCloud } from '../../openstack/helpers.ts';
 import { localCluster, requireCluster, testNamespace } from '../runtime/cluster.ts';
@@ -41,12 +42,17 @@ export interface Harness {
     installationId: string;
     logs: string[];
     api: CustomObjectsApi;
+    /** Resolves once the controllers run (at once without leader election; when leading, with it). */
+    leading: Promise<void>;
+    /** Removes this run's objects, then stops the operator (and the simulator, unless given one). */
     stop(): Promise<void>;
+    /** Stops the operator only (its lease released), leaving the objects and the simulator. */
+    halt(): Promise<void>;
 }
 
 /** A cloud API over the simulator, as the operator's wiring would build it. */
-export function simCloudApi(sim: Simulator): CloudApi {
-    const client = new CloudClient({ cloud: simCloud(sim), settings: TEST_SETTINGS });
+export function simCloudApi(sim: Simulator, settings: ClientSettings = TEST_SETTINGS): CloudApi {
+    const client = new CloudClient({ cloud: simCloud(sim), settings });
     return {
         client,
         keystone: new KeystoneAdmin(client),
@@ -65,6 +71,18 @@ export interface HarnessOptions {
     gate?: CapacityGate;
     /** Runs capacity arbitration with test timings (its loop and its growth gate). */
     arbitration?: boolean;
+    /** Client settings over the test ones (a benchmark's reference cache). */
+    client?: Partial<ClientSettings>;
+    /** Extra operator flags (a benchmark's workers and queue rate). */
+    flags?: string[];
+    /** Arbitration writes its decisions as Events only (with `arbitration`). */
+    dryRun?: boolean;
+    /** A simulator to use instead of starting one (it is left running on stop). */
+    sim?: Simulator;
+    /** Serves another harness's run (its objects and installation ID), as a second operator instance. */
+    runId?: string;
+    /** Elects a leader on this Lease, with test timings; startHarness then returns before it leads. */
+    leaderElection?: { namespace: string; name: string };
 }
 
 export async function startHarness(
@@ -72,9 +90,9 @@ export async function startHarness(
     simOverrides = {},
     options: HarnessOptions = {},
 ): Promise<Harness> {
-    const sim = await startTestSim(simOverrides);
-    const cloud = simCloudApi(sim);
-    const runId = testNamespace('run');
+    const sim = options.sim ?? (await startTestSim(simOverrides));
+    const cloud = simCloudApi(sim, { ...TEST_SETTINGS, ...options.client });
+    const runId = options.runId ?? testNamespace('run');
     const installationId = runId.replace(/[^a-z0-9]/g, '');
     const logs: string[] = [];
     const stream = new PassThrough();
@@ -84,8 +102,27 @@ export async function startHarness(
     // Arbitration moves hundreds of machines at once: more workers, and no overall reconcile limit.
     const scale =
         options.arbitration === true ? ['--workers=8', '--queue-qps=1000', '--queue-burst=1000'] : [];
-    const config = parseConfig(['--metrics-bind-address=0', '--health-probe-bind-address=0', ...scale], {});
-    const timings = { controller: { terminalRetryMs: 300, resyncIntervalMs: 60_000, shutdownGraceMs: 100 } };
+    const lease = options.leaderElection;
+    const electing =
+        lease === undefined
+            ? []
+            : [
+                  '--leader-elect',
+                  `--leader-election-namespace=${lease.namespace}`,
+                  `--leader-election-id=${lease.name}`,
+              ];
+    const flags = [
+        '--metrics-bind-address=0',
+        '--health-probe-bind-address=0',
+        ...scale,
+        ...electing,
+        ...(options.flags ?? []),
+    ];
+    const config = parseConfig(flags, {});
+    const timings = {
+        controller: { terminalRetryMs: 300, resyncIntervalMs: 60_000, shutdownGraceMs: 100 },
+        ...(lease === undefined ? {} : { election: TEST_ELECTION }),
+    };
     const manager = new Manager({ config, kubeConfig: kc, log, timings });
     const labelled = (obj: { metadata?: { labels?: Record<string, string> } }) =>
         obj.metadata?.labels?.[RUN_LABEL] === runId;
@@ -104,17 +141,27 @@ export async function startHarness(
         accepts: labelled,
         pollIntervalMs: 50,
         ...(options.arbitration === true
-            ? { arbitration: { settings: ARBITRATION_PROFILES.test, aggregates: [], dryRun: false } }
+            ? {
+                  arbitration: {
+                      settings: ARBITRATION_PROFILES.test,
+                      aggregates: [],
+                      dryRun: options.dryRun === true,
+                  },
+              }
             : {}),
     });
-    await manager.start();
+    const leading = manager.start();
+    if (lease === undefined) await leading;
 
     const api = kc.makeApiClient(CustomObjectsApi);
-    const stop = async () => {
-        await cleanUp(api, runId);
+    const halt = async () => {
         stopObservation();
         await manager.stop();
-        await sim.stop();
+    };
+    const stop = async () => {
+        await cleanUp(api, runId);
+        await halt();
+        if (options.sim === undefined) await sim.stop();
     };
     return {
         sim,
@@ -124,7 +171,9 @@ export async function startHarness(
         installationId,
         logs,
         api: kc.makeApiClient(CustomObjectsApi),
+        leading,
         stop,
+        halt,
     };
 }
 
