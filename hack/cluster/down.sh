@@ -28,7 +28,7 @@ main() {
   stop "$ETCD_PID_FILE" "etcd" "$quiet"
 
   if ((purge)); then
-    rm -rf "$LOCAL_DIR/etcd" "$APISERVER_CERT_DIR" "$KUBECONFIG_PATH"
+    rm -rf "$ETCD_DATA_DIR" "$APISERVER_CERT_DIR" "$KUBECONFIG_PATH"
     log "purged etcd data, certificates and kubeconfig"
   fi
 }

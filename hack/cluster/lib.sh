@@ -19,6 +19,17 @@ APISERVER_PORT="${BASCULE_APISERVER_PORT:-6443}"
 ETCD_CLIENT_PORT="${BASCULE_ETCD_CLIENT_PORT:-23790}"
 ETCD_PEER_PORT="${BASCULE_ETCD_PEER_PORT:-23800}"
 ETCD_PID_FILE="$LOCAL_DIR/etcd.pid"
+# etcd's data is wiped on every start, so it lives in memory when the machine has
+# a tmpfs at /dev/shm: every write of a Kubernetes object waits for etcd's fsync,
+# and on a disk that wait, not the API server, bounds how fast the operator can
+# move thousands of machines. BASCULE_ETCD_DATA_DIR chooses another place.
+if [[ -n "${BASCULE_ETCD_DATA_DIR:-}" ]]; then
+  ETCD_DATA_DIR="$BASCULE_ETCD_DATA_DIR"
+elif [[ -d /dev/shm && -w /dev/shm ]]; then
+  ETCD_DATA_DIR="/dev/shm/bascule-etcd-$ETCD_CLIENT_PORT"
+else
+  ETCD_DATA_DIR="$LOCAL_DIR/etcd"
+fi
 APISERVER_PID_FILE="$LOCAL_DIR/kube-apiserver.pid"
 APISERVER_CERT_DIR="$LOCAL_DIR/apiserver-certs"
 KUBECONFIG_PATH="$LOCAL_DIR/kubeconfig"

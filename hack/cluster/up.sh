@@ -91,12 +91,12 @@ start_etcd() {
   require_free_port "$ETCD_CLIENT_PORT" etcd BASCULE_ETCD_CLIENT_PORT
   require_free_port "$ETCD_PEER_PORT" "etcd peers" BASCULE_ETCD_PEER_PORT
   # A fresh data directory on every start: tests expect an empty cluster.
-  rm -rf "$LOCAL_DIR/etcd"
-  mkdir -p "$LOCAL_DIR/etcd" "$LOCAL_DIR/logs"
-  chmod 700 "$LOCAL_DIR/etcd"
+  rm -rf "$ETCD_DATA_DIR"
+  mkdir -p "$ETCD_DATA_DIR" "$LOCAL_DIR/logs"
+  chmod 700 "$ETCD_DATA_DIR"
 
   start_background "$ETCD_PID_FILE" "$LOCAL_DIR/logs/etcd.log" etcd \
-    --name bascule --data-dir "$LOCAL_DIR/etcd" \
+    --name bascule --data-dir "$ETCD_DATA_DIR" \
     --listen-client-urls "$client" --advertise-client-urls "$client" \
     --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
     --initial-cluster "bascule=$peer" --initial-cluster-state new

@@ -7,8 +7,12 @@ export type WithStatus = KubeObject & { status?: unknown };
 
 /** Reads an object fresh from the API server and replaces its status subresource. */
 export interface StatusClient {
-    /** The object as the API server has it now; undefined when it no longer exists. */
-    get(key: string): Promise<WithStatus | undefined>;
+    /**
+     * The object as the API server has it now; undefined when it no longer exists. With
+     * `notOlderThan` (a resourceVersion this process has seen or written), any copy at least that
+     * recent will do — the API server's watch cache serves it without a quorum read from etcd.
+     */
+    get(key: string, notOlderThan?: string): Promise<WithStatus | undefined>;
     /** PUT …/status carrying metadata.resourceVersion; rejects with 409 when it is stale. */
     replaceStatus(obj: WithStatus): Promise<WithStatus>;
 }

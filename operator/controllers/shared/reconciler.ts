@@ -72,6 +72,8 @@ export interface KindReconcilerOptions<T extends Writable, S extends CommonStatu
  */
 export class KindReconciler<T extends Writable, S extends CommonStatus> implements Reconciler {
     private readonly opts: KindReconcilerOptions<T, S>;
+    /** The resourceVersion each object had after this process last wrote it. */
+    private readonly written = new Map<string, string>();
 
     constructor(opts: KindReconcilerOptions<T, S>) {
         this.opts = opts;
@@ -79,12 +81,18 @@ export class KindReconciler<T extends Writable, S extends CommonStatus> implemen
 
     async reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
         const cached = request.object as (T & { status?: S }) | undefined;
-        if (cached === undefined) this.opts.actuator.forget?.(request.key);
+        if (cached === undefined) {
+            this.opts.actuator.forget?.(request.key);
+            this.written.delete(request.key);
+        }
         if (cached === undefined || this.opts.accepts?.(cached) === false) return done;
-        // NOTE: status is computed from a live read, not the cache: a cache one write behind would
-        // have a retried status write re-apply stale fields (a repair count, a server ID). It costs
-        // one API-server GET per reconcile; reconciles happen on change, not per machine per poll.
-        const read = (await this.opts.statuses.get(request.key)) as (T & { status?: S }) | undefined;
+        // NOTE: status is computed from a read at least as recent as both the cache and this
+        // process's own last write of the object, never from the cache alone: a cache one write
+        // behind would have a retried status write re-apply stale fields (a repair count, a server
+        // ID). The API server's watch cache serves such a read without a quorum read from etcd.
+        const notOlderThan = newest(cached.metadata?.resourceVersion, this.written.get(request.key));
+        const read = (await this.opts.statuses.get(request.key, notOlderThan)) as
+            (T & { status?: S }) | undefined;
         if (read === undefined) return done;
 
         if (isPaused(read)) return this.paused(read, this.context(read, request));
@@ -94,6 +102,7 @@ export class KindReconciler<T extends Writable, S extends CommonStatus> implemen
         const obj = deleting
             ? read
             : ((await addFinalizer(this.opts.objects, read, this.opts.finalizer)) as typeof read);
+        this.remember(request.key, obj);
         const ctx = this.context(obj, request);
 
         const outcome = await this.run(obj, ctx, deleting);
@@ -149,6 +158,9 @@ export class KindReconciler<T extends Writable, S extends CommonStatus> implemen
         const { events, audit, statuses, clock, foreignStatusFields } = this.opts;
         const status = structuredClone(obj.status ?? {}) as S;
         let observed: T & { status?: unknown } = obj;
+        const remember = (object: KubeObject) => {
+            this.remember(request.key, object);
+        };
         return {
             status,
             log: request.log,
@@ -161,6 +173,7 @@ export class KindReconciler<T extends Writable, S extends CommonStatus> implemen
                     // The next write of this reconcile starts from this one's resourceVersion.
                     written: (object) => {
                         observed = object as T & { status?: unknown };
+                        remember(object);
                     },
                 });
                 if (result === 'gone') throw new Error('object deleted while reconciling');
@@ -168,6 +181,12 @@ export class KindReconciler<T extends Writable, S extends CommonStatus> implemen
             mutate: (trigger, call, mutation) => audit.record(obj, trigger, call, mutation),
             event: (input) => void events.record(obj, input),
         };
+    }
+
+    /** Records the resourceVersion of this process's latest copy of the object at `key`. */
+    private remember(key: string, obj: KubeObject): void {
+        const version = obj.metadata?.resourceVersion;
+        if (version !== undefined) this.written.set(key, version);
     }
 
     private nowIso(): string {
@@ -199,4 +218,14 @@ function resultOf(outcome: Outcome): ReconcileResult {
         case 'transient':
             return transient(new Error(outcome.message));
     }
+}
+
+/**
+ * The more recent of two resourceVersions. They are opaque to clients, but etcd's are integers:
+ * when either is not, there is no safe choice and the read goes to etcd (undefined).
+ */
+function newest(a: string | undefined, b: string | undefined): string | undefined {
+    if (a === undefined || b === undefined) return a ?? b;
+    if (!/^\d+$/.test(a) || !/^\d+$/.test(b)) return undefined;
+    return BigInt(a) >= BigInt(b) ? a : b;
 }
