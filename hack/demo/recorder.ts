@@ -145,7 +145,9 @@ export class Recorder {
                 if (ready !== undefined && !this.seen.has(`${id} done`)) {
                     this.seen.add(`${id} done`);
                     const steps = r.steps.map((s) => `${s.name} ${s.seconds.toFixed(1)} s`).join(', ');
-                    this.say(`   transfer to ${pool} (${r.rule}) done: ${steps}`);
+                    this.say(
+                        `   transfer to ${pool} of ${String(r.machines)} from ${r.peer} (${r.rule}) done: ${steps}`,
+                    );
                 }
             }
         }
