@@ -17,6 +17,8 @@ export type FaultAction =
     | { kind: 'commitAfter'; ms: number }
     /** Servers created by matching requests fail to build, with this fault. */
     | { kind: 'buildFailure'; message?: string }
+    /** Servers resized by matching requests fail on the destination: ERROR with this fault, old flavor kept. */
+    | { kind: 'resizeFailure'; message?: string }
     /** Server records in matching answers come from a down cell (status UNKNOWN). */
     | { kind: 'downCell'; serverIds?: string[] };
 
@@ -109,6 +111,7 @@ const KINDS = new Set([
     'lostResponse',
     'commitAfter',
     'buildFailure',
+    'resizeFailure',
     'downCell',
 ]);
 

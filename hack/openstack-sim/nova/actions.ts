@@ -110,7 +110,9 @@ function resize(ctx: Ctx, s: Server, arg: unknown): undefined {
     const cores = Math.max(0, flavor.vcpus - s.flavor.vcpus);
     const ram = Math.max(0, flavor.ram - s.flavor.ram);
     checkQuota(ctx.world, s.projectId, { instances: 0, cores, ram });
-    life.resize(ctx.world, s, flavor);
+    const failure = ctx.effects.find((e) => e.kind === 'resizeFailure');
+    const message = failure === undefined ? undefined : (failure.message ?? 'Simulated resize failure.');
+    life.resize(ctx.world, s, flavor, message);
     return undefined;
 }
 

@@ -163,7 +163,7 @@ export function unshelve(world: World, server: Server): void {
  * Nova's: resize_prep, resize_migrating, resize_migrated (the disk moved; from here the instance's
  * host is the destination), resize_finish.
  */
-export function resize(world: World, server: Server, flavor: Flavor): void {
+export function resize(world: World, server: Server, flavor: Flavor, failure?: string): void {
     const step = world.config.latenciesMs.resize / 4;
     server.wasStopped = server.vmState === 'stopped';
     set(world, server, server.vmState, 'resize_prep');
@@ -182,15 +182,24 @@ export function resize(world: World, server: Server, flavor: Flavor): void {
             server.host = dest.name;
             set(world, server, server.vmState, 'resize_migrated');
             after(world, server, step, () => {
-                finishResize(world, server, flavor, step);
+                finishResize(world, server, flavor, step, failure);
             });
         });
     });
 }
 
-function finishResize(world: World, server: Server, flavor: Flavor, step: number): void {
+/**
+ * With `failure`, the destination fails to finish: as Nova's compute does, the instance keeps its
+ * old flavor and goes to ERROR with the fault (the migration's allocation stays until an admin
+ * cleans up); no revert is possible from there, since Nova reverts only a RESIZED instance.
+ */
+function finishResize(world: World, server: Server, flavor: Flavor, step: number, failure?: string): void {
     set(world, server, server.vmState, 'resize_finish');
     after(world, server, step, () => {
+        if (failure !== undefined) {
+            fail(world, server, failure);
+            return;
+        }
         countUsage(world, server, server.flavor, -1);
         countUsage(world, server, flavor, 1);
         server.oldFlavor = server.flavor;

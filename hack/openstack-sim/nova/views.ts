@@ -17,6 +17,8 @@ export function serverStatus(server: Server): string {
             return 'RESIZE';
         case 'resize_reverting':
             return 'REVERT_RESIZE';
+        case 'migrating':
+            return 'MIGRATING';
         case 'rebuilding':
         case 'rebuild_spawning':
             return 'REBUILD';

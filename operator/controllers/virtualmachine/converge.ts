@@ -2,6 +2,7 @@ import { ADMIN, type Scope } from '../../openstack/identity.ts';
 import type { SimpleAction } from '../../openstack/nova.ts';
 import type { Server } from '../../openstack/nova-views.ts';
 import type { AuditTrigger } from '../shared/audit.ts';
+import { findCondition } from '../shared/conditions.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
 import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerFromTag, ownerTag } from '../shared/naming.ts';
 import type { KindContext } from '../shared/reconciler.ts';
@@ -17,6 +18,13 @@ type Ctx = KindContext<VirtualMachineStatus>;
  */
 export class Converger {
     private readonly deps: ActuatorDeps;
+    /**
+     * Power drift seen on a server, by its ID: since when, at which generation of the machine.
+     * NOTE: kept in memory, so a restart starts the grace again (erring on the side of waiting), and an
+     * entry of a server deleted while drifting stays until the process ends; a field in status would
+     * lift both, at the price of a status write when drift is first seen.
+     */
+    private readonly powerDrift = new Map<string, { since: number; generation: number | undefined }>();
 
     constructor(deps: ActuatorDeps) {
         this.deps = deps;
@@ -49,13 +57,43 @@ export class Converger {
         return true;
     }
 
-    /** Start, stop, shelve, offload or unshelve towards `desired`. */
+    /**
+     * Start, stop, shelve, offload or unshelve towards `desired`. A spec change acts at once; drift (the
+     * power state changed behind Bascule's back on a machine Ready at this generation) is restored only
+     * once it has held for the power grace period, and false is returned until then.
+     */
     async power(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server, desired: PowerState) {
         const step = powerStep(server.status, desired);
-        if (step === undefined) return false;
+        if (step === undefined) {
+            this.powerDrift.delete(server.id);
+            return false;
+        }
+        const drift = this.isPowerDrift(vm, ctx, server);
+        if (drift && !this.graceOver(vm, ctx, server)) return false;
+
+        this.powerDrift.delete(server.id);
         // Offloading another project's server needs the admin scope.
-        await this.action(ctx, step === 'shelveOffload' ? ADMIN : scope, server, step);
+        const target = step === 'shelveOffload' ? ADMIN : scope;
+        await this.action(ctx, target, server, step, drift ? 'drift' : 'spec');
         return true;
+    }
+
+    /** Drift already being waited out at this generation, or a machine that was Ready at it. */
+    private isPowerDrift(vm: VirtualMachine, ctx: Ctx, server: Server): boolean {
+        const generation = vm.metadata?.generation;
+        const seen = this.powerDrift.get(server.id);
+        if (seen !== undefined && seen.generation === generation) return true;
+        const ready = findCondition(ctx.status.conditions, 'Ready');
+        return ready?.status === 'True' && ready.observedGeneration === generation;
+    }
+
+    /** Whether the drift on `server` has held for the grace period; its start is noted when first seen. */
+    private graceOver(vm: VirtualMachine, ctx: Ctx, server: Server): boolean {
+        const generation = vm.metadata?.generation;
+        const seen = this.powerDrift.get(server.id);
+        const since = seen !== undefined && seen.generation === generation ? seen.since : ctx.now();
+        this.powerDrift.set(server.id, { since, generation });
+        return ctx.now() - since >= this.deps.settings.powerGraceMs;
     }
 
     /** Restores Bascule's own metadata and adds the spec's; keys not Bascule's are left alone. */

@@ -3,13 +3,21 @@ import type { Outcome } from '../shared/outcome.ts';
 import type { KindContext } from '../shared/reconciler.ts';
 import type { VirtualMachineStatus } from './types.ts';
 
-/** Waits on someone else (the platform team, quota or capacity): Progressing False, saying why. */
-const STALLED: ReadonlySet<Reason> = new Set<Reason>(['NamespaceNotAllowed', 'QuotaExceeded']);
+/**
+ * Waits on someone else (the platform team, quota or capacity, a role the cloud's admins grant):
+ * Progressing False, saying why.
+ */
+const STALLED: ReadonlySet<Reason> = new Set<Reason>([
+    'NamespaceNotAllowed',
+    'QuotaExceeded',
+    'PolicyForbidden',
+]);
 
 /** Failures a user must act on (or wait out), announced by a Warning Event. */
 const WARNED: ReadonlySet<Reason> = new Set<Reason>([
     'UnknownReference',
     'QuotaExceeded',
+    'PolicyForbidden',
     'NotInTenant',
     'AmbiguousName',
     'NoCapacity',
