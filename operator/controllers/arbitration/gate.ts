@@ -16,12 +16,19 @@ export interface GateOptions {
     freshMs: number;
     /** Told when a pool passes a step of ARBITER.md's order of effects. */
     passed: (pool: string, step: Step) => void;
+    /**
+     * What admitted growth holds that Placement does not show yet: pool machines without a server,
+     * or whose server is still scheduling or unshelving. Free capacity is counted net of it.
+     */
+    unplaced: () => Resources;
 }
 
 interface Reading {
     atMs: number;
     machines: number;
-    /** Admitted since this reading: those creates are not in Placement yet. */
+    /** Machines of this size that earlier admissions hold but Placement does not show yet. */
+    unplaced: number;
+    /** Admitted since this reading (their machines may not even exist yet). */
     admitted: number;
 }
 
@@ -29,9 +36,10 @@ interface Reading {
  * ARBITER.md's order of effects, asked by a pool before it unshelves or creates: the tenant's
  * applied quota has caught up with the arbiter's decision (the Tenant controller, the only quota
  * writer, applied it), and the allocation candidates show room for that many machines host by host
- * (victims released, freed capacity observed). It admits what fits now; the pool asks again for the
- * rest. One reading of the candidates per flavor serves every pool for `freshMs`, counting what it
- * already admitted, so two pools never spend the same free host.
+ * (victims released, freed capacity observed), net of what earlier admissions will take but
+ * Placement does not show yet (machines not yet created, or still scheduling). It admits what fits
+ * now; the pool asks again for the rest. One reading of the candidates per flavor serves every pool
+ * for `freshMs`, counting what it already admitted, so two pools never spend the same free host.
  */
 export class ArbiterGate implements CapacityGate {
     private readonly opts: GateOptions;
@@ -57,7 +65,7 @@ export class ArbiterGate implements CapacityGate {
             };
         }
         const reading = await this.read(request.flavor, resources, signal);
-        const room = reading.machines - reading.admitted;
+        const room = reading.machines - reading.unplaced - reading.admitted;
         if (room <= 0) {
             return {
                 admitted: 0,
@@ -108,7 +116,8 @@ export class ArbiterGate implements CapacityGate {
             pending = this.opts.placement
                 .fits(resources, signal)
                 .then((fit) => {
-                    const reading = { atMs: this.opts.now(), machines: fit.machines, admitted: 0 };
+                    const unplaced = machinesOf(this.opts.unplaced(), resources);
+                    const reading = { atMs: this.opts.now(), machines: fit.machines, unplaced, admitted: 0 };
                     this.readings.set(flavor, reading);
                     return reading;
                 })
@@ -117,6 +126,17 @@ export class ArbiterGate implements CapacityGate {
         }
         return pending;
     }
+}
+
+/** How many machines of `resources` (Placement classes) the vector `held` amounts to, rounded up. */
+function machinesOf(held: Resources, resources: Record<string, number>): number {
+    const cores = resources.VCPU ?? 0;
+    const ram = resources.MEMORY_MB ?? 0;
+    return Math.max(
+        held.instances,
+        cores > 0 ? Math.ceil(held.cores / cores) : 0,
+        ram > 0 ? Math.ceil(held.ramMiB / ram) : 0,
+    );
 }
 
 function covers(applied: Resources, effective: Resources): boolean {

@@ -70,6 +70,7 @@ export class ArbitrationLoop {
         this.schedule(0);
     }
 
+    /** Stops the timer; a run in progress writes nothing more (it checks before each batch). */
     stop(): void {
         this.stopped = true;
         clearTimeout(this.timer);
@@ -218,6 +219,8 @@ export class ArbitrationLoop {
      */
     private async inBatches(writes: Write[]): Promise<void> {
         for (let i = 0; i < writes.length; i += WRITE_CONCURRENCY) {
+            // A leader that lost its lease (or stopped) during the run writes nothing more.
+            if (this.stopped || !this.opts.acting()) return;
             const batch = writes.slice(i, i + WRITE_CONCURRENCY);
             const results = await Promise.allSettled(batch.map((w) => w.write()));
             results.forEach((result, j) => {

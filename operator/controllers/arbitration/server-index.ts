@@ -7,6 +7,8 @@ interface IndexedServer {
     projectId: string;
     /** True while it holds hypervisor capacity (not offloaded, not deleted). */
     holding: boolean;
+    /** True once Placement holds its allocation: it holds capacity and is past scheduling. */
+    placed: boolean;
     size: Resources;
     ownerUid: string | undefined;
 }
@@ -48,6 +50,11 @@ export class ServerIndex {
         return this.complete;
     }
 
+    /** Whether the server is known and Placement holds its allocation (false while it schedules). */
+    placed(id: string): boolean {
+        return this.servers.get(id)?.placed ?? false;
+    }
+
     /**
      * What servers hold, by project, leaving out those whose owner `skip` says are counted elsewhere
      * (pool replicas, which the arbiter counts per pool).
@@ -70,9 +77,12 @@ export class ServerIndex {
 
 function indexed(server: Server): IndexedServer {
     const ownerTag = server.tags.map(ownerFromTag).find((uid) => uid !== undefined);
+    const holding = !RELEASED.has(server.status);
+    const scheduling = server.status === 'BUILD' && (server.taskState ?? 'scheduling') === 'scheduling';
     return {
         projectId: server.projectId,
-        holding: !RELEASED.has(server.status),
+        holding,
+        placed: holding && !scheduling,
         size: { instances: 1, cores: server.flavor.vcpus, ramMiB: server.flavor.ramMb },
         ownerUid: ownerTag,
     };

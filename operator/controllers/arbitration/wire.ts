@@ -10,7 +10,11 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../../runtime/kube-object.ts';
 import type { Logger } from '../../runtime/logging.ts';
 import { effectiveDesired } from '../elasticpool/desired.ts';
-import type { ElasticPool } from '../elasticpool/types.ts';
+import { POOL_LABEL, type ElasticPool } from '../elasticpool/types.ts';
+import { add, ZERO } from '../../arbiter/vector.ts';
+import type { Resources } from '../shared/resources.ts';
+import type { VirtualMachine } from '../virtualmachine/types.ts';
+import { isParked } from './inputs.ts';
 import type { Writable } from '../shared/kube-objects.ts';
 import type { Tenant } from '../tenant/types.ts';
 import { CapacityView } from './capacity.ts';
@@ -61,6 +65,7 @@ export class Arbitration {
     private readonly metrics: ArbitrationMetrics;
     private loop: ArbitrationLoop | undefined;
     private tenantCache: Controller | undefined;
+    private machineCache: Controller | undefined;
 
     constructor(deps: ArbitrationDeps) {
         this.deps = deps;
@@ -82,6 +87,7 @@ export class Arbitration {
             passed: (pool, step) => {
                 this.transfers.passed(pool, step, now());
             },
+            unplaced: () => this.unplaced(),
         });
     }
 
@@ -89,6 +95,7 @@ export class Arbitration {
     start(kinds: ArbitratedKinds): () => void {
         const { deps } = this;
         this.tenantCache = kinds.tenants;
+        this.machineCache = kinds.machines;
         const served = (lister: Controller) => ({
             list: () => lister.list().filter((obj) => deps.accepts?.(obj) ?? true),
         });
@@ -154,6 +161,26 @@ export class Arbitration {
         return () => {
             loop.stop();
         };
+    }
+
+    /**
+     * What pool machines take that Placement does not show yet: those without a server, and those
+     * whose server the bulk observation has not seen placed (scheduling, unshelving, or not listed
+     * yet). Parked and deleting machines are not counted.
+     */
+    private unplaced(): Resources {
+        let held: Resources = ZERO;
+        for (const obj of this.machineCache?.list() ?? []) {
+            const machine = obj as VirtualMachine;
+            if (this.deps.accepts?.(machine) === false) continue;
+            if (machine.metadata?.labels?.[POOL_LABEL] === undefined) continue;
+            if (machine.metadata.deletionTimestamp !== undefined || isParked(machine)) continue;
+            const id = machine.status?.serverID;
+            if (id !== undefined && this.servers.placed(id)) continue;
+            const size = this.flavors.size(machine.spec.flavor);
+            if (size !== undefined) held = add(held, size);
+        }
+        return held;
     }
 
     /** Runs the arbiter once now (tests). */

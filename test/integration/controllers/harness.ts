@@ -26,7 +26,7 @@ import { realClock } from '../../../operator/runtime/clock.ts';
 import { parseConfig } from '../../../operator/runtime/config.ts';
 import { createLogger, type Logger } from '../../../operator/runtime/logging.ts';
 import { Manager } from '../../../operator/runtime/manager.ts';
-import { TEST_ELECTION } from '../../../operator/runtime/leader-election.ts';
+import { TEST_ELECTION, type ElectionSettings } from '../../../operator/runtime/leader-election.ts';
 import { startTestSim } from '../../sim/helpers.ts';
 import { simCloud } from '../../openstack/helpers.ts';
 import { localCluster, requireCluster, testNamespace } from '../runtime/cluster.ts';
@@ -81,8 +81,8 @@ export interface HarnessOptions {
     sim?: Simulator;
     /** Serves another harness's run (its objects and installation ID), as a second operator instance. */
     runId?: string;
-    /** Elects a leader on this Lease, with test timings; startHarness then returns before it leads. */
-    leaderElection?: { namespace: string; name: string };
+    /** Elects a leader on this Lease (test timings unless given); startHarness returns before it leads. */
+    leaderElection?: { namespace: string; name: string; timings?: ElectionSettings };
 }
 
 export async function startHarness(
@@ -121,7 +121,7 @@ export async function startHarness(
     const config = parseConfig(flags, {});
     const timings = {
         controller: { terminalRetryMs: 300, resyncIntervalMs: 60_000, shutdownGraceMs: 100 },
-        ...(lease === undefined ? {} : { election: TEST_ELECTION }),
+        ...(lease === undefined ? {} : { election: lease.timings ?? TEST_ELECTION }),
     };
     const manager = new Manager({ config, kubeConfig: kc, log, timings });
     const labelled = (obj: { metadata?: { labels?: Record<string, string> } }) =>

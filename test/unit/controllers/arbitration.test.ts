@@ -122,6 +122,21 @@ describe('the server index', () => {
         expect(Object.fromEntries(held)).to.deep.equal({ p: MEDIUM });
     });
 
+    it('tells a placed server from one still scheduling or offloaded', () => {
+        const index = new ServerIndex();
+        const scheduling = { ...server('s', 'p', 'BUILD'), taskState: 'scheduling' };
+        const spawning = { ...server('b', 'p', 'BUILD'), taskState: 'spawning' };
+        index.update([scheduling, spawning, server('a', 'p'), server('o', 'p', 'SHELVED_OFFLOADED')], true);
+
+        expect(['s', 'b', 'a', 'o', 'missing'].map((id) => index.placed(id))).to.deep.equal([
+            false,
+            true,
+            true,
+            false,
+            false,
+        ]);
+    });
+
     it('is not ready before a complete listing', () => {
         const index = new ServerIndex();
         index.update([server('1', 'p')], false);
@@ -249,7 +264,7 @@ describe('the growth gate', () => {
         status: { appliedQuota: machines(applied), arbitration: { effective: machines(effective) } },
     });
 
-    function gate(t: Tenant | undefined, room: number, steps: string[] = []) {
+    function gate(t: Tenant | undefined, room: number, steps: string[] = [], unplaced = 0) {
         let reads = 0;
         const g = new ArbiterGate({
             placement: {
@@ -263,6 +278,7 @@ describe('the growth gate', () => {
             now: () => 0,
             freshMs: 1_000,
             passed: (_pool, step) => steps.push(step),
+            unplaced: () => machines(unplaced),
         });
         return { g, reads: () => reads };
     }
@@ -288,6 +304,30 @@ describe('the growth gate', () => {
         expect(third).to.deep.include({ admitted: 0, reason: 'CapacityNotFreed' });
         expect(reads()).to.equal(1);
         expect(steps.slice(0, 3)).to.deep.equal(['QuotaApplied', 'CapacityObserved', 'CreatesIssued']);
+    });
+});
+
+describe('the growth gate and machines Placement does not show yet', () => {
+    it('counts free room net of admitted machines still unplaced, across readings', async () => {
+        const signal = new AbortController().signal;
+        const t: Tenant = {
+            metadata: { name: 'a' },
+            status: { appliedQuota: machines(50), arbitration: { effective: machines(50) } },
+        };
+        const g = new ArbiterGate({
+            placement: { fits: () => Promise.resolve({ machines: 12, providers: 1 }) },
+            tenant: () => t,
+            flavorResources: () => ({ VCPU: 2, MEMORY_MB: 4096 }),
+            now: () => 0,
+            freshMs: 0,
+            passed: () => undefined,
+            // Ten machines admitted earlier have no server placed yet: Placement still shows their room.
+            unplaced: () => machines(10),
+        });
+
+        const answer = await g.admit({ tenant: 'a', pool: 'a/web', flavor: 'm1.medium', wanted: 5 }, signal);
+
+        expect(answer).to.deep.include({ admitted: 2, reason: 'CapacityNotFreed' });
     });
 });
 
