@@ -7,6 +7,7 @@ import { CloudConfigError, type CloudConfig } from './openstack/clouds.ts';
 import { ConfigError, parseConfig, usage, wantsHelp, type OperatorConfig } from './runtime/config.ts';
 import { createLogger, errorFields } from './runtime/logging.ts';
 import { Manager } from './runtime/manager.ts';
+import { PooledKubeConfig } from './runtime/kube-config.ts';
 
 /**
  * Exit codes: 0 after a graceful stop; 1 on a runtime failure, a lost lease or a cloud refused at
@@ -41,7 +42,7 @@ function loadConfig(): { config: OperatorConfig; cloud: CloudConfig } {
 }
 
 function loadKubeConfig(path: string | undefined): KubeConfig {
-    const kc = new KubeConfig();
+    const kc = new PooledKubeConfig();
     if (path === undefined) kc.loadFromDefault();
     else kc.loadFromFile(path);
     return kc;

@@ -14,6 +14,7 @@ import {
     setHeaderOptions,
 } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { PooledKubeConfig } from '../../operator/runtime/kube-config.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const LOCAL = resolve(ROOT, '.local');
@@ -115,7 +116,7 @@ export async function waitHttp(url: string, what: string, timeoutMs: number, log
 }
 
 export function kubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
+    const kc = new PooledKubeConfig();
     kc.loadFromFile(KUBECONFIG);
     return kc;
 }

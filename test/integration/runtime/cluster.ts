@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 
 import { httpStatus } from '../../../operator/runtime/kube-object.ts';
+import { PooledKubeConfig } from '../../../operator/runtime/kube-config.ts';
 
 /** The throwaway resource these tests use, so they need none of Bascule's own CRDs. */
 export const WIDGETS = { group: 'test.bascule.io', version: 'v1', plural: 'widgets' };
@@ -13,7 +14,7 @@ export async function localCluster(): Promise<KubeConfig | undefined> {
     const path = process.env.KUBECONFIG ?? resolve(import.meta.dirname, '../../../.local/kubeconfig');
     if (!existsSync(path)) return undefined;
 
-    const kc = new KubeConfig();
+    const kc = new PooledKubeConfig();
     kc.loadFromFile(path);
     try {
         await kc.makeApiClient(ApiextensionsV1Api).getAPIResources();
