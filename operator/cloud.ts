@@ -1,7 +1,8 @@
+import { auditRequestIds } from './controllers/shared/audit.ts';
 import { CloudClient, type CloudClientDeps } from './openstack/cloud-client.ts';
 import { describeCloud, loadCloud, type CloudConfig } from './openstack/clouds.ts';
 import { OpenStackError } from './openstack/errors.ts';
-import type { CallObserver } from './openstack/http.ts';
+import { allObservers, type CallObserver } from './openstack/http.ts';
 import { KeystoneAdmin } from './openstack/keystone-admin.ts';
 import { Nova } from './openstack/nova.ts';
 import { Placement } from './openstack/placement.ts';
@@ -79,7 +80,7 @@ export async function connectCloud(cloud: CloudConfig, opts: ConnectOptions): Pr
         ...opts.deps,
         cloud,
         settings: clientSettings(opts),
-        observer: metricsObserver(opts.metrics),
+        observer: allObservers(metricsObserver(opts.metrics), auditRequestIds),
         leadership: opts.leadership,
     });
 

@@ -1,6 +1,12 @@
 import { realClock, sleep as clockSleep, type Clock } from '../runtime/clock.ts';
 import type { Priority } from '../runtime/priority-picker.ts';
-import { errorFromResponse, errorFromTransport, OpenStackError, type CallSite } from './errors.ts';
+import {
+    errorFromResponse,
+    errorFromTransport,
+    OpenStackError,
+    requestIdOf,
+    type CallSite,
+} from './errors.ts';
 import type { CloudRateLimiter } from './rate-limiter.ts';
 import type { ClientSettings } from './settings.ts';
 
@@ -13,6 +19,8 @@ export interface CallEvent {
     /** The rate-limit class the call waited in, and how long it waited for its token. */
     priority: Priority;
     throttleWaitSeconds: number;
+    /** The service's request ID (x-openstack-request-id or x-compute-request-id), when it sent one. */
+    requestId?: string;
 }
 
 /** Observes every attempt (the runtime wires it to prom-client); it must not throw. */
@@ -135,7 +143,10 @@ export class Transport {
 
         const code =
             outcome instanceof OpenStackError && outcome.status === 0 ? transportCode(outcome) : null;
-        this.observe(req, code ?? String(outcome.status), (clock.now() - started) / 1000, waitedMs / 1000);
+        const requestId =
+            outcome instanceof OpenStackError ? outcome.requestId : requestIdOf(outcome.headers);
+        const seconds = (clock.now() - started) / 1000;
+        this.observe(req, { code: code ?? String(outcome.status), seconds, waitedMs, requestId });
         return outcome;
     }
 
@@ -156,15 +167,42 @@ export class Transport {
         }
     }
 
-    private observe(req: HttpRequest, code: string, seconds: number, throttleWaitSeconds: number): void {
+    private observe(req: HttpRequest, attempt: AttemptFacts): void {
         const { service, operation } = req;
+        const { code, seconds, requestId } = attempt;
         const priority = req.priority ?? 'normal';
+        const throttleWaitSeconds = attempt.waitedMs / 1000;
+        const event: CallEvent = { service, operation, code, seconds, priority, throttleWaitSeconds };
+        if (requestId !== undefined) event.requestId = requestId;
         try {
-            this.deps.observer?.onCall({ service, operation, code, seconds, priority, throttleWaitSeconds });
+            this.deps.observer?.onCall(event);
         } catch {
             // A metrics failure must never fail a cloud call.
         }
     }
+}
+
+/** What one attempt's observers are told besides the call itself. */
+interface AttemptFacts {
+    code: string;
+    seconds: number;
+    waitedMs: number;
+    requestId: string | undefined;
+}
+
+/** One observer that tells each of `observers` in turn; one throwing does not keep the others from it. */
+export function allObservers(...observers: CallObserver[]): CallObserver {
+    return {
+        onCall: (event) => {
+            for (const observer of observers) {
+                try {
+                    observer.onCall(event);
+                } catch {
+                    // Observers must not throw; one that does is skipped, never the call failed.
+                }
+            }
+        },
+    };
 }
 
 // A refused connection never reached the service; anything else (reset, timeout, 5xx) may have.

@@ -1,4 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 import { OpenStackError } from '../../openstack/errors.ts';
+import type { CallObserver } from '../../openstack/http.ts';
 import type { KubeObject } from '../../runtime/kube-object.ts';
 import type { Logger } from '../../runtime/logging.ts';
 
@@ -27,13 +30,28 @@ export interface AuditRecord {
 /** The audit log's constant message; records are found by it. */
 export const AUDIT_MESSAGE = 'Cloud mutation';
 
+/** The request ID slot of the mutation running in the current async context, if any. */
+const mutationSlot = new AsyncLocalStorage<{ requestId: string | undefined }>();
+
+/**
+ * The call observer that gives audit records their request IDs: it notes the request ID of each
+ * call made inside {@link AuditWriter.record} in that mutation's slot. Wire it into every cloud
+ * client whose mutations are audited; calls outside a mutation are ignored.
+ */
+export const auditRequestIds: CallObserver = {
+    onCall: (event) => {
+        const slot = mutationSlot.getStore();
+        if (slot !== undefined && event.requestId !== undefined) slot.requestId = event.requestId;
+    },
+};
+
 /**
  * Writes one audit record per cloud mutation, as an info line on the operator's log (never bodies,
  * tokens or user data). The person behind a change is found by joining on UID with the Kubernetes
  * audit log.
  *
- * NOTE: the client's typed calls return no request ID on success, so only failed calls carry one;
- * lifting this needs the Nova and Keystone wrappers to return the answer's headers.
+ * A successful mutation's request ID is the last one the {@link auditRequestIds} observer saw
+ * inside it (a mutation is one call, after any token fetch); without that observer it is absent.
  */
 export class AuditWriter {
     private readonly log: Logger;
@@ -49,12 +67,14 @@ export class AuditWriter {
         call: AuditCall,
         mutation: () => Promise<T>,
     ): Promise<T> {
+        const slot = { requestId: undefined as string | undefined };
         try {
-            const value = await mutation();
-            this.write({ object: describe(object), trigger, call, requestId: undefined, result: 'success' });
+            const value = await mutationSlot.run(slot, mutation);
+            const { requestId } = slot;
+            this.write({ object: describe(object), trigger, call, requestId, result: 'success' });
             return value;
         } catch (err) {
-            this.write(failure(object, trigger, call, err));
+            this.write(failure(object, trigger, call, err, slot.requestId));
             throw err;
         }
     }
@@ -64,13 +84,19 @@ export class AuditWriter {
     }
 }
 
-function failure(object: KubeObject, trigger: AuditTrigger, call: AuditCall, err: unknown): AuditRecord {
+function failure(
+    object: KubeObject,
+    trigger: AuditTrigger,
+    call: AuditCall,
+    err: unknown,
+    seen: string | undefined,
+): AuditRecord {
     const known = err instanceof OpenStackError ? err : undefined;
     return {
         object: describe(object),
         trigger,
         call,
-        requestId: known?.requestId,
+        requestId: known?.requestId ?? seen,
         result: known?.ambiguous === true ? 'ambiguous' : 'failure',
         ...(known === undefined ? {} : { errorKind: known.kind }),
     };

@@ -26,8 +26,15 @@ export async function reapDuplicates(
     const key = `${vm.metadata?.namespace ?? ''}/${vm.metadata?.name ?? ''}`;
     if (plan.held !== undefined) deps.log.verbose('Duplicate reaping held', { key, why: plan.held });
 
+    const now = deps.clock.now();
+    for (const [id, at] of recentlyReaped)
+        if (now - at > 2 * deps.settings.settleWindowMs) recentlyReaped.delete(id);
     for (const id of plan.remove) {
         const server = group.find((s) => s.id === id);
+        // The periodic sweep and the reaping on observation may both see one duplicate, and Nova
+        // lists a server for a while after its delete: delete it once.
+        if (recentlyReaped.has(id) || server?.taskState === 'deleting') continue;
+        recentlyReaped.set(id, now);
         if (server !== undefined) await remove(deps, vm, server, signal);
         deps.log.info('Duplicate server reaped', { key, serverId: id, kept: plan.keep });
         const note = `extra server ${id} with this machine's owner tag deleted; kept ${plan.keep ?? ''}`;
@@ -36,6 +43,9 @@ export async function reapDuplicates(
     }
     return plan;
 }
+
+/** Servers this process deleted as duplicates lately, by ID, with when. */
+const recentlyReaped = new Map<string, number>();
 
 async function remove(deps: SweepDeps, vm: Writable, server: Server, signal: AbortSignal): Promise<void> {
     // With the tenant's token, as every server call; the server is in the tenant's project.

@@ -7,7 +7,7 @@ import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerTag, serverName } f
 import { findCondition } from '../shared/conditions.ts';
 import { outcomeOfError, progressing, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
 import type { KindActuator, KindContext } from '../shared/reconciler.ts';
-import { compute } from './converge.ts';
+import { appliedAtCreate, compute } from './converge.ts';
 import { Finalizer } from './finalize.ts';
 import { ensureKeypair } from './keypair.ts';
 import { Observer } from './observe.ts';
@@ -184,6 +184,7 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
         const name = serverName(vm.metadata?.namespace ?? '', vm.metadata?.name ?? '');
         ctx.status.createAttempt = { startedAt: new Date(ctx.now()).toISOString(), serverName: name };
         ctx.status.phase = 'Pending';
+        appliedAtCreate(vm, ctx.status);
         await ctx.persist();
 
         try {

@@ -1,10 +1,18 @@
+import { isKind } from '../../openstack/errors.ts';
 import { ADMIN, type Scope } from '../../openstack/identity.ts';
 import type { SimpleAction } from '../../openstack/nova.ts';
 import type { Server } from '../../openstack/nova-views.ts';
 import type { AuditTrigger } from '../shared/audit.ts';
 import { findCondition } from '../shared/conditions.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
-import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerFromTag, ownerTag } from '../shared/naming.ts';
+import {
+    METADATA_NAME,
+    METADATA_NAMESPACE,
+    RESERVED_PREFIX,
+    installTag,
+    ownerFromTag,
+    ownerTag,
+} from '../shared/naming.ts';
 import type { KindContext } from '../shared/reconciler.ts';
 import { unlockOwn } from './locks.ts';
 import type { PowerState, VirtualMachine, VirtualMachineStatus } from './types.ts';
@@ -96,7 +104,10 @@ export class Converger {
         return ctx.now() - since >= this.deps.settings.powerGraceMs;
     }
 
-    /** Restores Bascule's own metadata and adds the spec's; keys not Bascule's are left alone. */
+    /**
+     * Restores Bascule's own metadata, adds the spec's and removes keys Bascule applied that the spec
+     * no longer names; keys someone else added are left alone.
+     */
     async metadata(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server) {
         const desired = {
             ...vm.spec.metadata,
@@ -104,28 +115,54 @@ export class Converger {
             [METADATA_NAME]: vm.metadata?.name ?? '',
         };
         const missing = Object.entries(desired).filter(([k, v]) => server.metadata[k] !== v);
-        if (missing.length === 0) return false;
+        const wanted = userOwned(Object.keys(vm.spec.metadata ?? {}));
+        const present = Object.keys(server.metadata);
+        const dropped = withdrawn(ctx.status.appliedMetadataKeys, wanted, present);
+        if (missing.length + dropped.length === 0) {
+            setApplied(ctx.status, 'appliedMetadataKeys', wanted);
+            return false;
+        }
 
         await unlockOwn(this.deps, ctx, server, 'spec');
-        await ctx.mutate('spec', compute('POST', '/servers/{id}/metadata', server.id), () =>
-            this.deps.cloud.nova.updateMetadata(scope, server.id, Object.fromEntries(missing), {
-                signal: ctx.signal,
-            }),
-        );
+        if (missing.length > 0) {
+            await noteApplied(ctx, 'appliedMetadataKeys', wanted, present);
+            await ctx.mutate('spec', compute('POST', '/servers/{id}/metadata', server.id), () =>
+                this.deps.cloud.nova.updateMetadata(scope, server.id, Object.fromEntries(missing), {
+                    signal: ctx.signal,
+                }),
+            );
+        }
+        for (const key of dropped) {
+            const call = compute('DELETE', '/servers/{id}/metadata/{key}', server.id);
+            await goneIsDone(
+                ctx.mutate('spec', call, () =>
+                    this.deps.cloud.nova.deleteMetadataItem(scope, server.id, key, { signal: ctx.signal }),
+                ),
+            );
+        }
+        setApplied(ctx.status, 'appliedMetadataKeys', wanted);
+        if (dropped.length > 0) this.removedEvent(ctx, 'metadata', dropped);
         return true;
     }
 
     /**
-     * Adds Bascule's tags and the spec's.
-     * NOTE: a tag removed from the spec stays on the server: removing it safely needs the last
-     * applied tag set in status, which the API does not carry yet.
+     * Adds Bascule's tags and the spec's, removes an earlier owner's tag and removes tags Bascule
+     * applied that the spec no longer names; tags someone else added are left alone.
      */
     async tags(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server) {
         const own = [installTag(this.deps.installationId), ownerTag(vm.metadata?.uid ?? '')];
-        const missing = [...own, ...(vm.spec.tags ?? [])].filter((t) => !server.tags.includes(t));
+        const wanted = userOwned(vm.spec.tags ?? []);
+        const missing = [...own, ...wanted].filter((t) => !server.tags.includes(t));
         // An earlier owner's tag (a re-adoption cut short) would make the server another's extra.
         const stale = server.tags.filter((t) => ownerFromTag(t) !== undefined && !own.includes(t));
-        if (missing.length + stale.length > 0) await unlockOwn(this.deps, ctx, server, 'spec');
+        const dropped = withdrawn(ctx.status.appliedTags, wanted, server.tags);
+        if (missing.length + stale.length + dropped.length === 0) {
+            setApplied(ctx.status, 'appliedTags', wanted);
+            return false;
+        }
+
+        await unlockOwn(this.deps, ctx, server, 'spec');
+        await noteApplied(ctx, 'appliedTags', wanted, server.tags);
         for (const tag of missing) {
             await ctx.mutate('spec', compute('PUT', '/servers/{id}/tags/{tag}', server.id), () =>
                 this.deps.cloud.nova.addTag(scope, server.id, tag, { signal: ctx.signal }),
@@ -136,7 +173,22 @@ export class Converger {
                 this.deps.cloud.nova.removeTag(scope, server.id, tag, { signal: ctx.signal }),
             );
         }
-        return missing.length + stale.length > 0;
+        for (const tag of dropped) {
+            const call = compute('DELETE', '/servers/{id}/tags/{tag}', server.id);
+            await goneIsDone(
+                ctx.mutate('spec', call, () =>
+                    this.deps.cloud.nova.removeTag(scope, server.id, tag, { signal: ctx.signal }),
+                ),
+            );
+        }
+        setApplied(ctx.status, 'appliedTags', wanted);
+        if (dropped.length > 0) this.removedEvent(ctx, 'tags', dropped);
+        return true;
+    }
+
+    private removedEvent(ctx: Ctx, aspect: 'tags' | 'metadata', removed: string[]) {
+        const note = `removed ${aspect} no longer in the spec: ${removed.join(', ')}`;
+        ctx.event({ type: 'Normal', reason: 'ServerUpdated', action: 'Update', note });
     }
 
     /** One server action; with the tenant's token, after lifting Bascule's own lock. */
@@ -164,6 +216,52 @@ export function powerStep(status: string, desired: PowerState): SimpleAction | u
     }
     if (status === 'ACTIVE' || status === 'SHUTOFF') return 'shelve';
     return status === 'SHELVED' ? 'shelveOffload' : undefined;
+}
+
+type AppliedField = 'appliedTags' | 'appliedMetadataKeys';
+
+/** The names that are the user's: never one with Bascule's reserved prefix, whatever its case. */
+function userOwned(names: string[]): string[] {
+    return names.filter((n) => !n.toLowerCase().startsWith(RESERVED_PREFIX));
+}
+
+/** What Bascule applied, the spec no longer wants and the server still has: what to remove. */
+function withdrawn(applied: string[] | undefined, wanted: string[], present: string[]): string[] {
+    return userOwned(applied ?? []).filter((n) => !wanted.includes(n) && present.includes(n));
+}
+
+/** The spec's tags and metadata keys as a create applies them, recorded before the create is sent. */
+export function appliedAtCreate(vm: VirtualMachine, status: VirtualMachineStatus) {
+    setApplied(status, 'appliedTags', userOwned(vm.spec.tags ?? []));
+    setApplied(status, 'appliedMetadataKeys', userOwned(Object.keys(vm.spec.metadata ?? {})));
+}
+
+/** Records the applied set; an empty one is left out, so machines without tags or metadata never carry it. */
+function setApplied(status: VirtualMachineStatus, field: AppliedField, names: string[]) {
+    if (names.length > 0) status[field] = [...names].sort();
+    else if (field === 'appliedTags') delete status.appliedTags;
+    else delete status.appliedMetadataKeys;
+}
+
+/**
+ * Widens the applied set to what is about to be applied, plus what was applied and is still on the
+ * server (not yet removed). It is written before the call when it grows, so a crash after the call
+ * cannot leave a tag or key on the server that Bascule would not know to remove.
+ */
+async function noteApplied(ctx: Ctx, field: AppliedField, wanted: string[], present: string[]) {
+    const before = ctx.status[field] ?? [];
+    const kept = before.filter((n) => present.includes(n));
+    setApplied(ctx.status, field, [...new Set([...kept, ...wanted])]);
+    if (wanted.some((n) => !before.includes(n) && !present.includes(n))) await ctx.persist();
+}
+
+/** A removal that finds nothing to remove has done its job (its audit record still says NotFound). */
+async function goneIsDone(removal: Promise<void>): Promise<void> {
+    try {
+        await removal;
+    } catch (err) {
+        if (!isKind(err, 'NotFound')) throw err;
+    }
 }
 
 export function compute(method: string, pathTemplate: string, targetId: string | undefined) {

@@ -51,6 +51,10 @@ export interface VirtualMachineStatus extends CommonStatus {
     /** True while the server is offloaded under this installation's parking lock. */
     parked?: boolean;
     differences?: string[];
+    /** The spec's tags as last applied to the server; one dropped from the spec is removed from it. */
+    appliedTags?: string[];
+    /** The spec's metadata keys as last applied to the server; one dropped from the spec is removed. */
+    appliedMetadataKeys?: string[];
 }
 
 export type VirtualMachine = Writable & { spec: VirtualMachineSpec; status?: VirtualMachineStatus };

@@ -12,7 +12,7 @@ import { Placement } from '../../../operator/openstack/placement.ts';
 import { References } from '../../../operator/openstack/references.ts';
 import { TEST_SETTINGS, type ClientSettings } from '../../../operator/openstack/settings.ts';
 import { ARBITRATION_PROFILES } from '../../../operator/controllers/arbitration/settings.ts';
-import { AuditWriter } from '../../../operator/controllers/shared/audit.ts';
+import { AuditWriter, auditRequestIds } from '../../../operator/controllers/shared/audit.ts';
 import type { CloudApi } from '../../../operator/controllers/shared/deps.ts';
 import { ControllerMetrics } from '../../../operator/controllers/shared/metrics.ts';
 import type { SecretSource } from '../../../operator/controllers/shared/secrets.ts';
@@ -52,7 +52,7 @@ export interface Harness {
 
 /** A cloud API over the simulator, as the operator's wiring would build it. */
 export function simCloudApi(sim: Simulator, settings: ClientSettings = TEST_SETTINGS): CloudApi {
-    const client = new CloudClient({ cloud: simCloud(sim), settings });
+    const client = new CloudClient({ cloud: simCloud(sim), settings, observer: auditRequestIds });
     return {
         client,
         keystone: new KeystoneAdmin(client),

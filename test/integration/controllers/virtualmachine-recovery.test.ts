@@ -62,13 +62,19 @@ describe('the VirtualMachine controller under faults, drift and loss', function 
             count: 1,
             action: { kind: 'buildFailure' },
         });
-        await vms.create('rec', { ...minimal, recovery: { onError: 'Recreate' } });
-        const first = await until('first server', async () => {
-            const o = await vms.get('rec');
-            return o.status?.serverID as string | undefined;
-        });
+        const created = await vms.create('rec', { ...minimal, recovery: { onError: 'Recreate' } });
         const ready = await waitCondition(get('rec'), 'Ready', 'True');
-        expect(ready.status?.serverID).to.not.equal(first);
+
+        // From the call log, not by polling status: the failed build, its delete and the new create
+        // can all happen between two polls.
+        const posts = h.sim.calls.find({
+            method: 'POST',
+            path: '^/v2.1/servers$',
+            tag: `bascule-uid-${created.metadata.uid ?? ''}`,
+        });
+        expect(posts.filter((c) => c.status === 202)).to.have.length(2);
+        const deletes = h.sim.calls.find({ method: 'DELETE', path: '^/v2.1/servers/[^/]+$' });
+        expect(deletes.some((c) => c.path !== `/v2.1/servers/${String(ready.status?.serverID)}`)).to.be.true;
         const owned = (await byOwner(ready)).filter((s) => s.status !== 'DELETED');
         expect(owned.map((s) => s.id)).to.deep.equal([ready.status?.serverID]);
         await remove('rec');
@@ -165,13 +171,27 @@ describe('the VirtualMachine controller under faults, drift and loss', function 
         await waitGone(() => t.get(name));
     });
 
-    it('should write an audit record for each mutation', async () => {
-        await vms.create('audit', minimal);
+    it('should write an audit record for each mutation, with the request ID of a successful one', async () => {
+        const vm = await vms.create('audit', minimal);
         const ready = await waitCondition(get('audit'), 'Ready', 'True');
         const records = h.logs
             .filter((line) => line.includes('"Cloud mutation"') && line.includes(ready.metadata.uid ?? '-'))
-            .map((line) => JSON.parse(line) as { call: { pathTemplate: string }; result: string });
-        expect(records.some((r) => r.call.pathTemplate === '/servers' && r.result === 'success')).to.be.true;
+            .map(
+                (line) =>
+                    JSON.parse(line) as {
+                        call: { pathTemplate: string };
+                        result: string;
+                        requestId?: string;
+                    },
+            );
+        const create = records.find((r) => r.call.pathTemplate === '/servers' && r.result === 'success');
+        expect(create, 'no successful create recorded').to.not.equal(undefined);
+
+        const owner = ownerTag(vm.metadata.uid ?? '');
+        const posts = h.sim.calls.find({ method: 'POST', path: '^/v2\\.1/servers$', tag: owner });
+        expect(posts).to.have.length(1);
+        expect(posts[0]?.requestId).to.be.a('string').and.not.equal('');
+        expect(create?.requestId).to.equal(posts[0]?.requestId);
         await remove('audit');
     });
 });
