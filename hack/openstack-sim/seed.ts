@@ -165,7 +165,7 @@ function seededServer(
         lockedReason: null,
         lockedBy: null,
         fault: null,
-        failBuild: false,
+        failBuild: null,
         reservationId: `r-${world.random.hex(8)}`,
         ports: [],
         deleted: false,

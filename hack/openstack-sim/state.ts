@@ -160,7 +160,8 @@ export interface Server {
     /** Nova's locked_by: 'owner' or 'admin', by whether the locking token was of the server's project. */
     lockedBy: 'owner' | 'admin' | null;
     fault: Fault | null;
-    failBuild: boolean;
+    /** A build failure injected at create: the fault's message ('' for the default one), or null. */
+    failBuild: string | null;
     reservationId: string;
     ports: Port[];
     deleted: boolean;

@@ -10,6 +10,7 @@ import { OrphanReport } from './shared/orphan-report.ts';
 import { ServerObservation } from './shared/server-observation.ts';
 import type { WiringDeps } from './shared/wiring.ts';
 import { ServerSweep } from './sweep/sweep.ts';
+import { PolicyReport } from './shared/policy-report.ts';
 import { tenantController } from './tenant/controller.ts';
 import { virtualMachineController } from './virtualmachine/controller.ts';
 import { VIRTUAL_MACHINES } from './virtualmachine/types.ts';
@@ -39,9 +40,17 @@ const CURSOR_MARGIN_MS = 2_000;
  */
 export function registerControllers(manager: Manager, deps: RegisterDeps): () => void {
     const report = new OrphanReport();
-    const tenants = tenantController(deps, report);
+    // Set before the manager starts; the report calls it only from reconciles, after the start.
+    let enqueueTenant: (name: string) => void = () => undefined;
+    const policy = new PolicyReport((name) => {
+        enqueueTenant(name);
+    });
+    const tenants = tenantController(deps, report, policy);
     const tenantQueue = manager.add(tenants.registration);
-    const machines = virtualMachineController(deps, tenantQueue);
+    enqueueTenant = (name) => {
+        tenantQueue.enqueue(name);
+    };
+    const machines = virtualMachineController(deps, tenantQueue, policy);
     const controller = manager.add(machines.registration);
     const arbitration =
         deps.arbitration === undefined

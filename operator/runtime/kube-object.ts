@@ -13,7 +13,23 @@ export interface KubeObject {
         labels?: Record<string, string>;
         annotations?: Record<string, string>;
         finalizers?: string[];
+        ownerReferences?: OwnerReference[];
     };
+}
+
+/** A reference to the object that owns this one (an ElasticPool owns its machines). */
+export interface OwnerReference {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+}
+
+/** The kind and name of the object's controller, if it has one. */
+export function controllerOf(obj: KubeObject): OwnerReference | undefined {
+    return obj.metadata?.ownerReferences?.find((o) => o.controller === true);
 }
 
 /** The object's cache and queue key: `namespace/name`, or `name` for cluster-scoped objects. */

@@ -1,5 +1,6 @@
 // POST /servers: validation, quota, ports, and the record that then builds in the background.
 import { allocatePorts, checkPortQuota, resolveNetworks } from '../neutron.ts';
+import type { FaultAction } from '../faults.ts';
 import type { Ctx } from '../router.ts';
 import type { Flavor, Server } from '../state.ts';
 import { isRecord, novaError, requireObject, text, type Reply } from '../wire.ts';
@@ -126,7 +127,7 @@ function newServer(ctx: Ctx, request: CreateRequest, reservationId: string, inde
         lockedReason: null,
         lockedBy: null,
         fault: null,
-        failBuild: ctx.effects.some((e) => e.kind === 'buildFailure'),
+        failBuild: buildFault(ctx.effects),
         reservationId,
         ports: [],
         deleted: false,
@@ -147,4 +148,10 @@ function newServer(ctx: Ctx, request: CreateRequest, reservationId: string, inde
 
 function stringMap(value: Record<string, unknown>): Record<string, string> {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+}
+
+/** The build failure a fault rule asked for at create: its message ('' for the default), or null. */
+function buildFault(effects: readonly FaultAction[]): string | null {
+    const found = effects.find((e) => e.kind === 'buildFailure');
+    return found === undefined ? null : (found.message ?? '');
 }

@@ -49,8 +49,10 @@ function fail(world: World, server: Server, message: string): void {
 export function build(world: World, server: Server): void {
     const half = world.config.latenciesMs.boot / 2;
     after(world, server, half, () => {
-        if (server.failBuild) {
-            fail(world, server, `Build of instance ${server.id} aborted: Simulated build failure.`);
+        if (server.failBuild !== null) {
+            const message =
+                server.failBuild || `Build of instance ${server.id} aborted: Simulated build failure.`;
+            fail(world, server, message);
             return;
         }
         if (!placeOnHost(world, server)) {

@@ -1,3 +1,4 @@
+import { objectKey } from '../../runtime/kube-object.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
 import type { DesiredCondition, Reason } from '../shared/conditions.ts';
 import { REASONS } from '../shared/conditions.ts';
@@ -11,6 +12,7 @@ import {
     childPatch,
     childReady,
     controlledBy,
+    foundNoHost,
     newChild,
     templateHash,
     type Child,
@@ -31,6 +33,14 @@ export const GATE_RETRY_MS = 2_000;
 const MAX_REQUEUE_MS = 60 * 60_000;
 /** Attempts at a free child name before giving up on one create. */
 const NAME_ATTEMPTS = 5;
+/** The longest a pool waits after builds that found no host, however often they did. */
+const MAX_NO_HOST_HOLD_MS = 10 * 60_000;
+
+/** A pool's growth held after builds that found no host: until when, and how long the last hold was. */
+interface Hold {
+    untilMs: number;
+    delayMs: number;
+}
 
 /** What one reconcile did to the children, for status, events and the outcome. */
 interface Effects {
@@ -39,7 +49,7 @@ interface Effects {
     shelved: number;
     unshelved: number;
     patched: number;
-    gate?: GrowthAdmission & { wanted: number };
+    gate?: GrowthAdmission & { wanted: number; retryMs?: number };
 }
 
 /**
@@ -53,6 +63,8 @@ export class ElasticPoolActuator implements KindActuator<ElasticPool, ElasticPoo
     private readonly children: ChildClient;
     private readonly tenants: ObjectClient;
     private readonly gate: CapacityGate;
+    /** Pools (by key) holding their growth after builds that found no host; the next leader starts afresh. */
+    private readonly holds = new Map<string, Hold>();
 
     constructor(deps: ActuatorDeps, children: ChildClient, tenants: ObjectClient, gate: CapacityGate) {
         this.deps = deps;
@@ -75,19 +87,28 @@ export class ElasticPoolActuator implements KindActuator<ElasticPool, ElasticPoo
             return { ...waiting('WaitingForGrant', message, this.deps.settings.dependencyRetryMs), extra };
         }
 
+        // ARBITER.md: a machine whose build found no host is deleted, backed off and arbitrated again.
+        const noHost = live.filter(foundNoHost);
+        if (noHost.length > 0) await this.dropNoHost(pool, ctx, noHost);
+        const kept = noHost.length === 0 ? live : live.filter((c) => !noHost.includes(c));
+
         const target = Math.min(granted, desired.desired);
         const hash = templateHash(pool.spec.template.spec);
-        const plan = planPool(pool, live, hash, target, desired.desired);
-        const effects = await this.act(pool, ctx, live, plan, hash);
-        setCounts(ctx.status, projected(live, plan, effects));
+        const plan = planPool(pool, kept, hash, target, desired.desired);
+        const effects = await this.act(pool, ctx, kept, plan, hash);
+        setCounts(ctx.status, projected(kept, plan, effects));
         this.announce(ctx, effects, plan);
+        if (noHost.length === 0 && ctx.status.readyReplicas === target) this.holds.delete(objectKey(pool));
 
         return this.verdict(ctx, desired, target, plan, effects, children.length - live.length, extra);
     }
 
     async finalize(pool: ElasticPool, ctx: Ctx): Promise<Outcome> {
         const children = await this.owned(pool);
-        if (children.length === 0) return released('every machine is deleted');
+        if (children.length === 0) {
+            this.holds.delete(objectKey(pool));
+            return released('every machine is deleted');
+        }
 
         const namespace = pool.metadata?.namespace ?? '';
         const pending = children.filter((c) => c.metadata?.deletionTimestamp === undefined);
@@ -160,6 +181,35 @@ export class ElasticPoolActuator implements KindActuator<ElasticPool, ElasticPoo
         return parked;
     }
 
+    /**
+     * Removes machines whose build found no host and holds the pool's growth: for the backoff after
+     * the first such failure, twice as long after each failure that follows a hold.
+     */
+    private async dropNoHost(pool: ElasticPool, ctx: Ctx, failed: readonly Child[]): Promise<void> {
+        const namespace = pool.metadata?.namespace ?? '';
+        await forEachBounded(failed, CHILD_CONCURRENCY, (c) =>
+            this.children.remove(namespace, c.metadata?.name ?? ''),
+        );
+
+        const key = objectKey(pool);
+        const now = ctx.now();
+        const previous = this.holds.get(key);
+        let hold = previous;
+        if (previous === undefined || previous.untilMs <= now) {
+            const base = this.deps.settings.noHostBackoffMs;
+            const delayMs =
+                previous === undefined ? base : Math.min(previous.delayMs * 2, MAX_NO_HOST_HOLD_MS);
+            hold = { untilMs: now + delayMs, delayMs };
+            this.holds.set(key, hold);
+        }
+        const seconds = Math.ceil((hold?.delayMs ?? 0) / 1000);
+        const noun = failed.length === 1 ? 'machine' : 'machines';
+        const message =
+            `Deleted ${String(failed.length)} ${noun} whose build found no host; ` +
+            `growth waits ${String(seconds)} s, then asks the capacity gate again`;
+        ctx.event({ type: 'Warning', reason: 'NoCapacity', action: 'Delete', note: message });
+    }
+
     /** Asks the gate, then unshelves and creates what it admits (unshelves first). */
     private async grow(
         pool: ElasticPool,
@@ -170,6 +220,13 @@ export class ElasticPoolActuator implements KindActuator<ElasticPool, ElasticPoo
         effects: Effects,
     ) {
         const wanted = plan.unshelve.length + plan.create;
+        const hold = this.holds.get(objectKey(pool));
+        const holdMs = hold === undefined ? 0 : hold.untilMs - ctx.now();
+        if (holdMs > 0) {
+            const message = `builds found no host; growth waits ${String(Math.ceil(holdMs / 1000))} s`;
+            effects.gate = { admitted: 0, wanted, reason: 'NoCapacity', message, retryMs: holdMs };
+            return;
+        }
         const flavor = pool.spec.template.spec.flavor;
         const request = {
             tenant: pool.spec.tenant,
@@ -244,8 +301,9 @@ export class ElasticPoolActuator implements KindActuator<ElasticPool, ElasticPoo
             const message =
                 effects.gate.message ?? `capacity gate admitted ${String(admitted)} of ${String(wanted)}`;
             const held = progressingCondition(reason, message);
-            if (verdict.ready) return { ...ready(verdict.message, GATE_RETRY_MS), extra: [...extra, held] };
-            return { ...waiting(reason, message, GATE_RETRY_MS), extra };
+            const retry = effects.gate.retryMs ?? GATE_RETRY_MS;
+            if (verdict.ready) return { ...ready(verdict.message, retry), extra: [...extra, held] };
+            return { ...waiting(reason, message, retry), extra };
         }
 
         const moving = changed(effects) || plan.outdated > 0 || deleting > 0 || counts.replicas !== target;

@@ -8,20 +8,9 @@ import { POOL_LABEL, TEMPLATE_HASH_ANNOTATION, type ElasticPool, type PoolTempla
 
 /** A child's spec as the pool writes it: a VirtualMachine spec with the pool's parking marker. */
 export type ChildSpec = VirtualMachineSpec & { parked?: boolean };
-export interface OwnerReference {
-    apiVersion: string;
-    kind: string;
-    name: string;
-    uid: string;
-    controller?: boolean;
-    blockOwnerDeletion?: boolean;
-}
 
 /** A child VirtualMachine of a pool. */
-export type Child = Omit<VirtualMachine, 'metadata' | 'spec'> & {
-    metadata?: VirtualMachine['metadata'] & { ownerReferences?: OwnerReference[] };
-    spec: ChildSpec;
-};
+export type Child = Omit<VirtualMachine, 'spec'> & { spec: ChildSpec };
 
 /** Template fields a VirtualMachine cannot change in place: a change replaces the machines. */
 const REPLACED_FIELDS = ['image', 'networks', 'sshKey', 'userData', 'availabilityZone'] as const;
@@ -128,6 +117,16 @@ export function childReady(child: Child): boolean {
     if (ready?.status !== 'True') return false;
     const generation = child.metadata?.generation;
     return ready.observedGeneration === undefined || ready.observedGeneration === generation;
+}
+
+/**
+ * Whether the child's build found no host and its server is gone (the machine deleted it and waits):
+ * the pool removes it and asks the capacity gate again before replacing it.
+ */
+export function foundNoHost(child: Child): boolean {
+    if (child.spec.parked === true || child.status?.serverID !== undefined) return false;
+    const ready = child.status?.conditions?.find((c) => c.type === 'Ready');
+    return ready?.status === 'False' && ready.reason === 'NoCapacity';
 }
 
 /** The child as rule 6's victim choice sees it. */

@@ -16,6 +16,11 @@ export interface ReconcileSettings {
     powerGraceMs: number;
     /** A Tenant deletion blocked by remaining servers looks again this often. */
     deletionRetryMs: number;
+    /**
+     * A pool whose machines' builds found no host deletes them and holds its growth this long
+     * (doubling while it keeps happening) before asking the capacity gate again.
+     */
+    noHostBackoffMs: number;
     /** The sweep of this installation's servers (duplicates, orphans) runs this often. */
     sweepIntervalMs: number;
     /** Orphans are deleted once reported for this long; absent (the default), they are only reported. */
@@ -31,6 +36,7 @@ export const PRODUCTION_RECONCILE_SETTINGS: ReconcileSettings = {
     settleWindowMs: 120_000,
     powerGraceMs: 60_000,
     deletionRetryMs: 30_000,
+    noHostBackoffMs: 30_000,
     // A duplicate is reaped on observation, one settle window after its creation (sweep/duplicate-watch.ts);
     // the pass is the safety net for what the observation missed, and the orphans' report.
     sweepIntervalMs: 60_000,
@@ -47,6 +53,7 @@ export const DEMO_RECONCILE_SETTINGS: ReconcileSettings = {
     settleWindowMs: 15_000,
     powerGraceMs: 10_000,
     deletionRetryMs: 2_000,
+    noHostBackoffMs: 10_000,
     sweepIntervalMs: 7_500,
 };
 
@@ -59,5 +66,6 @@ export const TEST_RECONCILE_SETTINGS: ReconcileSettings = {
     settleWindowMs: 100,
     powerGraceMs: 0,
     deletionRetryMs: 50,
+    noHostBackoffMs: 200,
     sweepIntervalMs: 100,
 };

@@ -5,6 +5,7 @@ import type { Server } from '../../openstack/nova-views.ts';
 import { MEMBER_ROLE, type ActuatorDeps } from '../shared/deps.ts';
 import { installTag, METADATA_NAME, METADATA_NAMESPACE } from '../shared/naming.ts';
 import { orphanCondition, type OrphanReport } from '../shared/orphan-report.ts';
+import { policyCondition, type PolicyReport } from '../shared/policy-report.ts';
 import { ready, released, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
 import type { KindActuator, KindContext } from '../shared/reconciler.ts';
 import { fromSpec, maxOf, sameResources } from '../shared/resources.ts';
@@ -25,7 +26,10 @@ export class TenantActuator implements KindActuator<Tenant, TenantStatus> {
     private readonly orphans: OrphanReport;
     private serviceUser: Promise<string> | undefined;
 
-    constructor(deps: ActuatorDeps, orphans: OrphanReport) {
+    private readonly policy: PolicyReport;
+
+    constructor(deps: ActuatorDeps, orphans: OrphanReport, policy: PolicyReport) {
+        this.policy = policy;
         this.deps = deps;
         this.orphans = orphans;
     }
@@ -43,7 +47,12 @@ export class TenantActuator implements KindActuator<Tenant, TenantStatus> {
         });
 
         const ports = await this.ensureQuota(tenant, ctx, project.id);
-        const extra = [ports, orphanCondition(this.orphans.forProject(project.id))];
+        const refused = this.policy.forTenant(tenant.metadata?.name ?? '');
+        const extra = [
+            ports,
+            orphanCondition(this.orphans.forProject(project.id)),
+            policyCondition(refused, project.id),
+        ];
         return { ...ready('project and quota in place', this.deps.settings.quotaCheckMs), extra };
     }
 

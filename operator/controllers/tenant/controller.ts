@@ -1,5 +1,6 @@
 import type { ControllerRegistration } from '../../runtime/manager.ts';
 import type { OrphanReport } from '../shared/orphan-report.ts';
+import type { PolicyReport } from '../shared/policy-report.ts';
 import { kindReconciler, type WiringDeps } from '../shared/wiring.ts';
 import { TenantActuator } from './actuator.ts';
 import { TENANT_FINALIZER, TENANTS, type Tenant, type TenantStatus } from './types.ts';
@@ -8,6 +9,7 @@ import { TENANT_FINALIZER, TENANTS, type Tenant, type TenantStatus } from './typ
 export function tenantController(
     deps: WiringDeps,
     orphans: OrphanReport,
+    policy: PolicyReport,
 ): { registration: ControllerRegistration; actuator: TenantActuator } {
     // The arbiter writes status.arbitration; the Tenant controller reads it and never writes it.
     const kind = {
@@ -16,7 +18,7 @@ export function tenantController(
         finalizer: TENANT_FINALIZER,
         foreignStatusFields: ['arbitration'],
     };
-    const actuator = new TenantActuator(deps, orphans);
+    const actuator = new TenantActuator(deps, orphans, policy);
     return {
         registration: {
             name: kind.name,

@@ -6,11 +6,12 @@ import type { ActuatorDeps } from '../shared/deps.ts';
 import { METADATA_NAME, METADATA_NAMESPACE, installTag, ownerTag, serverName } from '../shared/naming.ts';
 import { findCondition } from '../shared/conditions.ts';
 import { outcomeOfError, progressing, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
+import type { PolicyReport } from '../shared/policy-report.ts';
 import type { KindActuator, KindContext } from '../shared/reconciler.ts';
 import { appliedAtCreate, compute } from './converge.ts';
 import { Finalizer } from './finalize.ts';
 import { ensureKeypair } from './keypair.ts';
-import { Observer } from './observe.ts';
+import { awaitsPool, Observer, waitingForPool } from './observe.ts';
 import { OwnerIndex } from './owner-index.ts';
 import { takeOffer } from './readopt.ts';
 import { reported } from './report.ts';
@@ -36,9 +37,11 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
     private readonly tenants: TenantCache;
     private readonly observer: Observer;
     private readonly finalizer: Finalizer;
+    private readonly policy: PolicyReport;
 
-    constructor(deps: ActuatorDeps, tenants: TenantCache) {
+    constructor(deps: ActuatorDeps, tenants: TenantCache, policy: PolicyReport) {
         this.deps = deps;
+        this.policy = policy;
         this.tenants = tenants;
         this.observer = new Observer(deps);
         this.finalizer = new Finalizer(deps);
@@ -46,7 +49,11 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
 
     async reconcile(vm: VirtualMachine, ctx: Ctx): Promise<Outcome> {
         const before = findCondition(ctx.status.conditions, 'Ready');
-        return reported(ctx, before, await this.outcome(vm, ctx));
+        const outcome = await this.outcome(vm, ctx);
+        // The Tenant says so too: a refusal usually means Bascule's role on the project is missing.
+        const refusal = outcome.reason === 'PolicyForbidden' ? outcome.message : undefined;
+        this.policy.set(vm.spec.tenant, objectKey(vm), refusal);
+        return reported(ctx, before, outcome);
     }
 
     /** The reconcile's outcome; a cloud error is classified here as the generic loop would. */
@@ -82,6 +89,7 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
 
     forget(key: string): void {
         this.owners.forget(key);
+        this.policy.forget(key);
     }
 
     /** The tenant's project scope, or why the machine must wait (touching nothing in the cloud). */
@@ -117,6 +125,7 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
             const settled = await this.settle(vm, ctx, scope);
             if (settled !== undefined) return settled;
         }
+        if (awaitsPool(vm, ctx.status)) return waitingForPool(vm, ctx.status.fault ?? 'no valid host');
         return this.create(vm, ctx, scope);
     }
 

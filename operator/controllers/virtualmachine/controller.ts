@@ -1,5 +1,6 @@
 import type { ControllerRegistration } from '../../runtime/manager.ts';
 import { kubeObjectClient } from '../shared/kube-objects.ts';
+import type { PolicyReport } from '../shared/policy-report.ts';
 import { kindReconciler, type WiringDeps } from '../shared/wiring.ts';
 import { TENANTS } from '../tenant/types.ts';
 import { VirtualMachineActuator } from './actuator.ts';
@@ -13,13 +14,14 @@ import { VIRTUAL_MACHINES, VM_FINALIZER, type VirtualMachine, type VirtualMachin
 export function virtualMachineController(
     deps: WiringDeps,
     tenantInformer: TenantInformer,
+    policy: PolicyReport,
 ): {
     registration: ControllerRegistration;
     actuator: VirtualMachineActuator;
 } {
     // Tenants come from the Tenant controller's informer (live only before its first list).
     const tenants = new TenantCache(tenantInformer, kubeObjectClient(deps.kubeConfig, TENANTS));
-    const actuator = new VirtualMachineActuator(deps, tenants);
+    const actuator = new VirtualMachineActuator(deps, tenants, policy);
     const kind = { name: 'virtualmachine', resource: VIRTUAL_MACHINES, finalizer: VM_FINALIZER };
     const reconciler = kindReconciler<VirtualMachine, VirtualMachineStatus>(deps, kind, actuator);
     return {

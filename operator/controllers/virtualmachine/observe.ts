@@ -1,4 +1,5 @@
 import type { Scope } from '../../openstack/identity.ts';
+import { controllerOf } from '../../runtime/kube-object.ts';
 import type { Server } from '../../openstack/nova-views.ts';
 import type { ActuatorDeps } from '../shared/deps.ts';
 import { progressing, ready, terminalOutcome, waiting, type Outcome } from '../shared/outcome.ts';
@@ -103,23 +104,61 @@ export class Observer {
         return waiting('AdoptionPending', message, this.deps.settings.quotaCheckMs);
     }
 
-    /** ERROR: the fault is in status; recreate by policy, else report. A build with no host is NoCapacity. */
+    /**
+     * ERROR: the fault is in status; recreate by policy, else report. A build with no host is
+     * NoCapacity; a pool's machine that found none has its server deleted whatever the policy, and
+     * waits for its pool to remove it and ask the capacity gate again (ARBITER.md's capacity rule).
+     */
     private async failed(vm: VirtualMachine, ctx: Ctx, scope: Scope, server: Server): Promise<Outcome> {
         const noHost = /no valid host/i.test(server.fault?.message ?? '');
         const reason = noHost ? 'NoCapacity' : 'ServerError';
         const message = server.fault?.message ?? 'server in ERROR';
-        if (vm.spec.recovery?.onError !== 'Recreate' || ctx.status.origin === 'Adopted') {
+        const created = ctx.status.origin !== 'Adopted';
+        if (noHost && created && poolOf(vm) !== undefined) {
+            await this.deleteFailed(ctx, scope, server);
+            return waitingForPool(vm, message);
+        }
+        if (vm.spec.recovery?.onError !== 'Recreate' || !created) {
             return terminalOutcome(reason, message);
         }
 
+        await this.deleteFailed(ctx, scope, server);
+        ctx.event({ type: 'Warning', reason: 'ServerRecreating', action: 'Delete', note: reason });
+        // NOTE: the recreate waits one quota retry interval, a fixed backoff rather than a growing one.
+        return progressing(reason, `${message}; recreating`, this.deps.settings.quotaRetryMs);
+    }
+
+    /** Deletes a server in ERROR (its fault stays in status) and forgets it: the machine is Pending. */
+    private async deleteFailed(ctx: Ctx, scope: Scope, server: Server): Promise<void> {
         await unlockOwn(this.deps, ctx, server, 'recovery');
         await ctx.mutate('recovery', compute('DELETE', '/servers/{id}', server.id), () =>
             this.deps.cloud.nova.deleteServer(scope, server.id, { signal: ctx.signal }),
         );
-        ctx.event({ type: 'Warning', reason: 'ServerRecreating', action: 'Delete', note: reason });
         delete ctx.status.serverID;
         ctx.status.phase = 'Pending';
-        // NOTE: the recreate waits one quota retry interval, a fixed backoff rather than a growing one.
-        return progressing(reason, `${message}; recreating`, this.deps.settings.quotaRetryMs);
     }
+}
+
+/** The ElasticPool that controls `vm`, if any. */
+export function poolOf(vm: VirtualMachine): string | undefined {
+    const owner = controllerOf(vm);
+    return owner?.kind === 'ElasticPool' ? owner.name : undefined;
+}
+
+/**
+ * A pool's machine whose build found no host, its server deleted: it creates nothing itself (its
+ * pool removes it, and a replacement is created only when the capacity gate admits one).
+ */
+export function waitingForPool(vm: VirtualMachine, fault: string): Outcome {
+    const pool = poolOf(vm) ?? '';
+    const message = `${fault}; server deleted, pool ${pool} replaces this machine when capacity allows`;
+    // The pool reacts to this status at once; the slow retry only matters while the pool is paused.
+    return waiting('NoCapacity', message, 5 * 60_000);
+}
+
+/** Whether `vm` is a pool's machine already waiting for its pool after a build with no host. */
+export function awaitsPool(vm: VirtualMachine, status: VirtualMachineStatus): boolean {
+    if (poolOf(vm) === undefined || status.serverID !== undefined) return false;
+    const ready = status.conditions?.find((c) => c.type === 'Ready');
+    return ready?.status === 'False' && ready.reason === 'NoCapacity';
 }

@@ -4,13 +4,15 @@ import type { KindContext } from '../shared/reconciler.ts';
 import type { VirtualMachineStatus } from './types.ts';
 
 /**
- * Waits on someone else (the platform team, quota or capacity, a role the cloud's admins grant):
+ * Waits on someone else (the platform team, quota or capacity, a role the cloud's admins grant, a
+ * pool replacing a machine that found no host):
  * Progressing False, saying why.
  */
 const STALLED: ReadonlySet<Reason> = new Set<Reason>([
     'NamespaceNotAllowed',
     'QuotaExceeded',
     'PolicyForbidden',
+    'NoCapacity',
 ]);
 
 /** Failures a user must act on (or wait out), announced by a Warning Event. */

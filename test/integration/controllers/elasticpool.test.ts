@@ -2,6 +2,7 @@ import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { expect } from 'chai';
 
 import type { CapacityGate, GrowthRequest } from '../../../operator/controllers/elasticpool/gate.ts';
+import { addFault } from '../../sim/helpers.ts';
 import { installCrds } from '../../support/cluster.ts';
 import {
     condition,
@@ -306,6 +307,88 @@ describe('the ElasticPool controller', function () {
         expect(pool.status).to.include({ desiredReason: 'window elections' });
         expect(pool.status?.nextWindow).to.deep.equal({ name: 'elections', start, end });
         await remove('window');
+    });
+
+    it('should remove a machine whose build found no host and ask the gate again before replacing it', async () => {
+        await addFault(h.sim, {
+            service: 'compute',
+            method: 'POST',
+            path: '^/v2.1/servers$',
+            count: 1,
+            action: {
+                kind: 'buildFailure',
+                message: 'No valid host was found. There are not enough hosts available.',
+            },
+        });
+        const fromSeq = h.sim.calls.find({}).at(-1)?.seq ?? 0;
+        await create('nohost', { replicas: 2 });
+        await grant('nohost', 2);
+        const first = await childrenUntil('nohost', 'two machines', (l) => l.length === 2);
+        const asked = gate.requests.filter((r) => r.pool === `${ns}/nohost`).length;
+
+        // The failed machine deleted its server and is gone; a new one took its place.
+        const ready = await childrenUntil(
+            'nohost',
+            'two ready machines, one of them new',
+            (l) => l.length === 2 && l.every((c) => condition(c, 'Ready')?.status === 'True'),
+            30_000,
+        );
+        const firstNames = first.map((c) => c.metadata.name);
+        const replaced = firstNames.filter((n) => !ready.some((c) => c.metadata.name === n));
+        expect(replaced).to.have.length(1);
+
+        const posts = h.sim.calls
+            .find({ method: 'POST', path: '^/v2.1/servers$' })
+            .filter((c) => c.seq > fromSeq && c.status === 202);
+        const failedUid = first.find((c) => c.metadata.name === replaced[0])?.metadata.uid ?? '';
+        // One server for the failed machine: it never recreated its own, the pool replaced the machine.
+        expect(posts.filter((c) => c.tags?.includes(`bascule-uid-${failedUid}`))).to.have.length(1);
+        expect(posts).to.have.length(3);
+        // The replacement was admitted by the gate, asked again after the failure.
+        expect(gate.requests.filter((r) => r.pool === `${ns}/nohost`).length).to.be.greaterThan(asked);
+
+        const pool = await waitCondition(get('nohost'), 'Ready', 'True');
+        expect(pool.status).to.include({ replicas: 2, readyReplicas: 2 });
+        const events = (await h.api.listNamespacedCustomObject({
+            group: 'events.k8s.io',
+            version: 'v1',
+            plural: 'events',
+            namespace: ns,
+        })) as { items: { reason?: string; note?: string; regarding?: { name?: string } }[] };
+        const noCapacity = events.items.filter(
+            (e) => e.reason === 'NoCapacity' && e.regarding?.name === 'nohost',
+        );
+        expect(noCapacity.map((e) => e.note)).to.deep.include(
+            'Deleted 1 machine whose build found no host; growth waits 1 s, then asks the capacity gate again',
+        );
+        await remove('nohost');
+    });
+
+    it('should say it is paused and change nothing while paused', async () => {
+        await create('frozen', { replicas: 1 });
+        await grant('frozen', 2);
+        await waitCondition(get('frozen'), 'Ready', 'True');
+        const annotate = (value: string | null) =>
+            h.api.patchNamespacedCustomObject(
+                {
+                    ...ref,
+                    name: 'frozen',
+                    body: { metadata: { annotations: { 'bascule.io/paused': value } } },
+                },
+                mergePatch,
+            );
+
+        await annotate('true');
+        const paused = await statusUntil('frozen', 'paused', (o) => o.status?.paused === true);
+        expect(condition(paused, 'Progressing')).to.include({ status: 'False', reason: 'Paused' });
+        await patchSpec('frozen', { replicas: 2 });
+        await new Promise((r) => setTimeout(r, 1000));
+        expect(await children('frozen')).to.have.length(1);
+
+        await annotate(null);
+        await statusUntil('frozen', 'unpaused', (o) => o.status?.paused === undefined);
+        await childrenUntil('frozen', 'two machines', (l) => l.length === 2);
+        await remove('frozen');
     });
 
     it('should delete its machines when deleted', async () => {

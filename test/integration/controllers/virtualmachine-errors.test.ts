@@ -5,7 +5,16 @@ import { expect } from 'chai';
 
 import type { CallRecord } from '../../../hack/openstack-sim/call-log.ts';
 import { ownerTag } from '../../../operator/controllers/shared/naming.ts';
-import { condition, machines, tenantSuite, until, waitCondition, waitGone, type Harness } from './harness.ts';
+import {
+    condition,
+    machines,
+    tenants,
+    tenantSuite,
+    until,
+    waitCondition,
+    waitGone,
+    type Harness,
+} from './harness.ts';
 
 const POLICY_RETRY_MS = 1500;
 const POWER_GRACE_MS = 1500;
@@ -76,6 +85,14 @@ describe('the VirtualMachine controller on policy refusals, failed resizes and d
             expect(refused.status).to.include({ phase: 'Pending' });
             expect(refused.status?.serverID).to.equal(undefined);
 
+            // The Tenant names the refused machine: the role on its project is what to check.
+            const flagged = await until('the Tenant reports the refusal', async () => {
+                const found = condition(await tenants(h).get(tenant), 'PolicyForbidden');
+                return found?.status === 'True' ? found : undefined;
+            });
+            expect(flagged.reason).to.equal('PolicyForbidden');
+            expect(flagged.message).to.contain(`1 machine (${ns}/policy)`).and.contain(projectId);
+
             // Retried on the slow policy timer, not in a loop: about one create per interval.
             const before = creates();
             await sleep(3 * POLICY_RETRY_MS);
@@ -87,6 +104,10 @@ describe('the VirtualMachine controller on policy refusals, failed resizes and d
 
         const ready = await waitCondition(get('policy'), 'Ready', 'True');
         expect(ready.status?.serverID).to.be.a('string');
+        await until('the Tenant clears the refusal', async () => {
+            const found = condition(await tenants(h).get(tenant), 'PolicyForbidden');
+            return found?.status === 'False' ? found : undefined;
+        });
         await remove('policy');
     });
 
