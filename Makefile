@@ -37,12 +37,12 @@ celcheck: ## Compile every CEL rule of crds/ against the Kubernetes 1.30 CEL env
 sim: deps ## Run the OpenStack simulator in the foreground (SIM_ARGS='--port 8774 ...')
 	node hack/openstack-sim/main.ts $(SIM_ARGS)
 
-.PHONY: openstackclient
-openstackclient: ## Install the real OpenStack command-line client (Debian's), for the fidelity tests
-	bash hack/install-openstackclient.sh
+.PHONY: test-tools
+test-tools: ## Install what the tests drive from Debian: the OpenStack client and Lua 5.1
+	bash hack/install-test-tools.sh
 
 .PHONY: test
-test: deps openstackclient cluster-up celcheck ## Run the test suite against the local API server
+test: deps test-tools cluster-up celcheck ## Run the test suite against the local API server
 	npm test -- $(if $(CI),--no-color)
 
 .PHONY: bench
