@@ -69,6 +69,9 @@ export function registerControllers(manager: Manager, deps: RegisterDeps): () =>
               });
     const gate = deps.gate ?? arbitration?.gate ?? OPEN_GATE;
     const pools = manager.add(elasticPoolController(deps, gate).registration);
+    deps.metrics.countObjects('Tenant', () => tenantQueue.list());
+    deps.metrics.countObjects('VirtualMachine', () => controller.list());
+    deps.metrics.countObjects('ElasticPool', () => pools.list());
     // A pool follows its children, and the arbiter's grant (a status write, which queues nothing itself).
     const enqueuePool = (child: Parameters<typeof poolKeyOf>[0]) => {
         const key = poolKeyOf(child);

@@ -1,5 +1,14 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
+import type { KubeObject } from '../../runtime/kube-object.ts';
+import { findCondition, type Condition } from './conditions.ts';
+
+/** Objects of one kind, as an informer's cache has them. */
+interface ObjectSource {
+    kind: string;
+    list: () => KubeObject[];
+}
+
 /** The reconcilers' own metrics; labels are bounded (tenant names, never machines). */
 export class ControllerMetrics {
     readonly quotaRepairs: Counter<'tenant'>;
@@ -7,6 +16,8 @@ export class ControllerMetrics {
     readonly duplicatesReaped: Counter<'tenant'>;
     readonly orphanServers: Gauge<'tenant'>;
     readonly orphansDeleted: Counter<'tenant'>;
+    readonly objects: Gauge<'kind' | 'tenant' | 'ready' | 'reason'>;
+    private readonly sources: ObjectSource[] = [];
 
     constructor(registry: Registry) {
         this.quotaRepairs = new Counter({
@@ -39,5 +50,33 @@ export class ControllerMetrics {
             labelNames: ['tenant'],
             registers: [registry],
         });
+        // What `kubectl get bascule -A` shows, for alerts: machines waiting on quota, pools that
+        // cannot reach their replicas. Counted at each scrape from the informers' caches.
+        const sources = this.sources;
+        this.objects = new Gauge({
+            name: 'bascule_objects',
+            help: 'Bascule objects by kind, Tenant and Ready condition (status and reason), from the cache.',
+            labelNames: ['kind', 'tenant', 'ready', 'reason'],
+            registers: [registry],
+            collect() {
+                this.reset();
+                for (const { kind, list } of sources) {
+                    for (const obj of list()) this.inc(readyLabels(kind, obj));
+                }
+            },
+        });
     }
+
+    /** Counts `kind`'s objects in `bascule_objects` at each scrape. */
+    countObjects(kind: string, list: () => KubeObject[]): void {
+        this.sources.push({ kind, list });
+    }
+}
+
+/** An object's labels in `bascule_objects`: its Tenant, and its Ready condition (Unknown if none). */
+function readyLabels(kind: string, obj: KubeObject) {
+    const { spec, status } = obj as { spec?: { tenant?: string }; status?: { conditions?: Condition[] } };
+    const tenant = kind === 'Tenant' ? (obj.metadata?.name ?? '') : (spec?.tenant ?? '');
+    const ready = findCondition(status?.conditions, 'Ready');
+    return { kind, tenant, ready: ready?.status ?? 'Unknown', reason: ready?.reason ?? '' };
 }
