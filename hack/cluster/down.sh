@@ -2,8 +2,9 @@
 # Stop Bascule's local control plane (the API server, then etcd) by the pids
 # that up.sh recorded: TERM, then KILL after a grace period. Idempotent.
 #
-#   --purge  also delete etcd's data, the server's certificates and the
-#            kubeconfig (up.sh wipes etcd data on every fresh start anyway)
+# etcd's data goes too (up.sh wipes it on every start anyway).
+#
+#   --purge  also delete the server's certificates and the kubeconfig
 #   --quiet  say nothing when there is nothing to stop (used by up.sh)
 set -euo pipefail
 
@@ -27,8 +28,12 @@ main() {
   stop "$APISERVER_PID_FILE" "kube-apiserver" "$quiet"
   stop "$ETCD_PID_FILE" "etcd" "$quiet"
 
+  # up.sh wipes etcd's data on every start, so none is worth keeping; in /dev/shm it holds RAM.
+  if [[ ! -e "$ETCD_PID_FILE" ]]; then
+    rm -rf "$ETCD_DATA_DIR"
+  fi
   if ((purge)); then
-    rm -rf "$ETCD_DATA_DIR" "$APISERVER_CERT_DIR" "$KUBECONFIG_PATH"
+    rm -rf "$APISERVER_CERT_DIR" "$KUBECONFIG_PATH"
     log "purged etcd data, certificates and kubeconfig"
   fi
 }

@@ -198,6 +198,19 @@ export async function installCrds(kc: KubeConfig): Promise<void> {
             await sleep(200);
         }
     }
+    refreshKubectlDiscovery();
+}
+
+/**
+ * kubectl caches the API server's discovery for ten minutes (~/.kube/cache/discovery); a cache
+ * written before the CRDs existed has no bascule.io group, and `kubectl get bascule` would fail
+ * once. `kubectl api-resources` rewrites it. Best effort: kubectl may not be installed.
+ */
+function refreshKubectlDiscovery(): void {
+    spawnSync('kubectl', ['--kubeconfig', KUBECONFIG, 'api-resources', '--api-group=bascule.io'], {
+        stdio: 'ignore',
+        timeout: 30_000,
+    });
 }
 
 function kindOf(plural: string): string {

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   export KUBECONFIG=${KUBECONFIG}
   kubectl get bascule -A
   kubectl scale elasticpool analytics-batch -n analytics --replicas=1000
-  OS_CLIENT_CONFIG_FILE=${CLOUDS_YAML} openstack --os-cloud bascule-sim server list --all-projects
+  OS_CLIENT_CONFIG_FILE=${CLOUDS_YAML} openstack --os-cloud bascule-sim server list --all-projects --limit -1
 logs in .local/logs/; make down stops everything.`);
 }
 

@@ -126,7 +126,10 @@ export class RuntimeMetrics {
         const sources = this.inFlightSources;
         new Gauge({
             name,
-            help: `${name} per work queue`,
+            help:
+                name === 'workqueue_longest_running_processor_seconds'
+                    ? 'How long the longest-running reconcile of a work queue has run.'
+                    : 'Seconds of work in progress not yet finished, per work queue.',
             labelNames: ['name'],
             registers: [this.registry],
             collect() {
@@ -152,6 +155,34 @@ export class RuntimeMetrics {
     }
 }
 
+/** What each runtime metric measures, as Prometheus shows it (controller-runtime's words where it has them). */
+const HELP: Record<string, string> = {
+    controller_runtime_reconcile_total: 'Reconciles per controller, by result.',
+    controller_runtime_reconcile_errors_total: 'Reconciles that failed and will be retried with backoff.',
+    controller_runtime_terminal_reconcile_errors_total:
+        'Reconciles that ended in an error retrying cannot fix (the spec must change).',
+    controller_runtime_reconcile_time_seconds: 'How long each reconcile took, per controller.',
+    controller_runtime_active_workers: 'Workers reconciling right now, per controller.',
+    controller_runtime_max_concurrent_reconciles: 'Workers per controller (--workers).',
+    bascule_informer_synced: '1 once the informer of a resource has listed it and watches; 0 before.',
+    bascule_informer_objects: 'Objects of a resource in the informer cache.',
+    bascule_informer_watch_restarts_total: 'Watches of a resource restarted, by reason.',
+    bascule_informer_relists_total:
+        'Full lists of a resource (at start, and when a watch fell too far behind).',
+    leader_election_master_status: '1 while this process holds the leader Lease, else 0.',
+    workqueue_adds_total: 'Keys added to a work queue.',
+    workqueue_depth: 'Keys waiting in a work queue.',
+    workqueue_retries_total: 'Keys requeued with backoff after a failed reconcile.',
+    workqueue_queue_duration_seconds: 'How long a key waited in a work queue before a worker took it.',
+    workqueue_work_duration_seconds: 'How long a worker took to process a key.',
+    bascule_cloud_requests_total:
+        'OpenStack API calls, by service, operation and HTTP status (or timeout / transport).',
+    bascule_cloud_request_duration_seconds: 'How long OpenStack API calls took, by service and operation.',
+    bascule_cloud_throttle_wait_seconds: 'How long calls waited for the cloud rate limit, by priority.',
+};
+
 function helpFor(name: string): string {
-    return name.replaceAll('_', ' ');
+    const help = HELP[name];
+    if (help === undefined) throw new Error(`metric ${name} has no help text`);
+    return help;
 }

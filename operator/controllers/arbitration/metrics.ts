@@ -23,7 +23,7 @@ export class ArbitrationMetrics {
         });
         this.reallocationSeconds = new Histogram({
             name: 'bascule_reallocation_duration_seconds',
-            help: 'From the arbiter deciding a transfer to the taking pool running its grant, by rule.',
+            help: 'From the arbiter deciding a transfer to the taking pool running its grant, by rule (Borrow, Reclaim or Emergency).',
             labelNames: ['rule'],
             buckets: [5, 10, 20, 30, 60, 90, 120, 180, 300, 600, 1200],
             registers,

@@ -11,7 +11,8 @@ export const STEPS = [
 ] as const;
 export type Step = (typeof STEPS)[number];
 
-const RULE_NAMES: Record<Reallocation['rule'], string> = { 3: 'Borrow', 4: 'Reclaim', 5: 'Emergency' };
+/** ARBITER.md's rules by number, as pool status, Events and the metrics name them. */
+export const RULE_NAMES: Record<Reallocation['rule'], string> = { 3: 'Borrow', 4: 'Reclaim', 5: 'Emergency' };
 
 /** One transfer being carried out, with the time of each step from its start. */
 export interface Transfer {

@@ -24,7 +24,7 @@ import { ArbitrationLoop } from './loop.ts';
 import { ArbitrationMetrics } from './metrics.ts';
 import { ServerIndex } from './server-index.ts';
 import type { ArbitrationSettings } from './settings.ts';
-import { TransferLog } from './transfers.ts';
+import { RULE_NAMES, TransferLog } from './transfers.ts';
 import { kubeGrantWriter } from './writer.ts';
 
 export interface ArbitrationDeps {
@@ -75,7 +75,7 @@ export class Arbitration {
         this.transfers = new TransferLog((t) => {
             if (t.steps.has('MachinesReady')) {
                 const seconds = ((t.finishedMs ?? t.startMs) - t.startMs) / 1000;
-                this.metrics.reallocationSeconds.observe({ rule: String(t.rule) }, seconds);
+                this.metrics.reallocationSeconds.observe({ rule: RULE_NAMES[t.rule] }, seconds);
             }
         });
         this.gate = new ArbiterGate({

@@ -105,7 +105,10 @@ export class VirtualMachineActuator implements KindActuator<VirtualMachine, Virt
         }
         const namespace = vm.metadata?.namespace ?? '';
         if (!(tenant.spec?.namespaces ?? []).includes(namespace)) {
-            const message = `tenant ${vm.spec.tenant} does not list namespace ${namespace}; machine frozen`;
+            const message =
+                `tenant ${vm.spec.tenant} does not list namespace ${namespace}; machine frozen ` +
+                `(nothing changes in the cloud; deleting it still works) until ${namespace} is added ` +
+                `to the Tenant's spec.namespaces`;
             return waiting('NamespaceNotAllowed', message, retry);
         }
         return { kind: 'project', projectId };

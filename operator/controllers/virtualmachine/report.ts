@@ -17,6 +17,7 @@ const STALLED: ReadonlySet<Reason> = new Set<Reason>([
 
 /** Failures a user must act on (or wait out), announced by a Warning Event. */
 const WARNED: ReadonlySet<Reason> = new Set<Reason>([
+    'NamespaceNotAllowed',
     'UnknownReference',
     'QuotaExceeded',
     'PolicyForbidden',

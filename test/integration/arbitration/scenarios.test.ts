@@ -133,4 +133,17 @@ describe('the four arbitration scenarios at a tenth of the scale', function () {
             expect(errored.map((s) => s.id)).to.deep.equal([]);
         });
     }
+
+    it('times the transfers of every rule in bascule_reallocation_duration_seconds', async () => {
+        const metric = h.manager.metrics.registry.getSingleMetric('bascule_reallocation_duration_seconds');
+        const values = ((await metric?.get())?.values ?? []) as {
+            metricName?: string;
+            value: number;
+            labels: { rule?: string };
+        }[];
+        const counted = values
+            .filter((v) => v.metricName === 'bascule_reallocation_duration_seconds_count' && v.value > 0)
+            .map((v) => v.labels.rule);
+        expect(counted).to.include.members(['Borrow', 'Reclaim', 'Emergency']);
+    });
 });

@@ -7,7 +7,14 @@ import { resolve } from 'node:path';
 import { expect } from 'chai';
 import { load } from 'js-yaml';
 
-import { buildDefault, find, NAMESPACE, repoRoot, type Manifest } from './manifests.ts';
+import {
+    buildDefault,
+    buildWithoutPrometheusOperator,
+    find,
+    NAMESPACE,
+    repoRoot,
+    type Manifest,
+} from './manifests.ts';
 
 /** Kinds that have no namespace; every other kind config/default makes is namespaced. */
 const CLUSTER_SCOPED = new Set([
@@ -139,3 +146,20 @@ interface Subject {
     name: string;
     namespace?: string;
 }
+
+describe('config/without-prometheus-operator', () => {
+    it('should hold what config/default does, less the Prometheus Operator kinds', () => {
+        const id = (m: Manifest) => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
+        const all = buildDefault();
+        const bare = buildWithoutPrometheusOperator();
+        const operatorKinds = new Set(['ServiceMonitor', 'PrometheusRule']);
+
+        expect(all.filter((m) => operatorKinds.has(m.kind))).to.have.length(2);
+        expect(bare.map(id).sort()).to.deep.equal(
+            all
+                .filter((m) => !operatorKinds.has(m.kind))
+                .map(id)
+                .sort(),
+        );
+    });
+});

@@ -32,6 +32,11 @@ export function buildDefault(): Manifest[] {
     return built;
 }
 
+/** config/without-prometheus-operator, built with kubectl's kustomize. */
+export function buildWithoutPrometheusOperator(): Manifest[] {
+    return kustomize(resolve(repoRoot, 'config/without-prometheus-operator'));
+}
+
 function kustomize(dir: string): Manifest[] {
     const run = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (run.error !== undefined) {

@@ -33,6 +33,18 @@ describe('the VirtualMachine report', () => {
         ]);
     });
 
+    it('should warn of a machine frozen outside the namespaces of its Tenant, and of a pool machine with no host', () => {
+        const events: EventInput[] = [];
+        for (const reason of ['NamespaceNotAllowed', 'NoCapacity'] as const) {
+            reported(context(events), undefined, waiting(reason, 'why', 1));
+            reported(context(events), readyFalse(reason), waiting(reason, 'why', 1));
+        }
+        expect(events.map((e) => [e.type, e.reason])).to.deep.equal([
+            ['Warning', 'NamespaceNotAllowed'],
+            ['Warning', 'NoCapacity'],
+        ]);
+    });
+
     it('should not warn of waits that are no failure', () => {
         const events: EventInput[] = [];
         reported(context(events), undefined, waiting('WaitingForDependency', 'm', 1));
