@@ -292,7 +292,7 @@ export class ElasticPoolActuator implements KindActuator<ElasticPool, ElasticPoo
             readyReplicas: ctx.status.readyReplicas ?? 0,
             parkedReplicas: ctx.status.parkedReplicas ?? 0,
         };
-        const verdict = readiness(counts, target, desired.floor);
+        const verdict = readiness(counts, target, desired.floor, desired.desired);
         const nextChange = this.untilNextChange(ctx, desired);
 
         if (effects.gate !== undefined) {

@@ -33,14 +33,19 @@ export function capacityCondition(granted: number | undefined, desired: number):
     return { type: 'CapacityLimited', status: 'True', reason: 'CapacityLimited', message };
 }
 
-/** The Ready verdict: ready replicas reach min(granted, desired) and the floor. */
+/**
+ * The Ready verdict: ready replicas reach min(granted, desired) and the floor. A pool granted less
+ * than it wants is still Ready (DESIGN.md), so the message says what it wants too.
+ */
 export function readiness(
     counts: Counts,
     target: number,
     floor: number,
+    desired = target,
 ): { ready: boolean; reason: 'Success' | 'BelowFloor' | 'Progressing'; message: string } {
     const ready = counts.readyReplicas;
-    const of = `${String(ready)} of ${String(target)} machines ready`;
+    const limited = desired > target ? ` (granted ${String(target)} of ${String(desired)} desired)` : '';
+    const of = `${String(ready)} of ${String(target)} machines ready${limited}`;
     if (ready < floor && target < floor) {
         return { ready: false, reason: 'BelowFloor', message: `${of}, below the floor of ${String(floor)}` };
     }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 
 import { effectiveDesired, parseDurationMs } from '../../../operator/controllers/elasticpool/desired.ts';
+import { readiness } from '../../../operator/controllers/elasticpool/status.ts';
 import type { ElasticPoolSpec, ScheduleWindow } from '../../../operator/controllers/elasticpool/types.ts';
 
 const NOW = Date.parse('2027-05-01T12:00:00Z');
@@ -170,5 +171,27 @@ describe('effectiveDesired', () => {
         expect(after.window).to.equal(undefined);
         expect(after.nextWindow).to.deep.equal({ name: 'later', start: later.start, end: later.end });
         expect(after.nextChangeMs).to.equal(Date.parse(later.start));
+    });
+});
+
+describe('pool readiness', () => {
+    const counts = (readyReplicas: number) => ({ replicas: readyReplicas, readyReplicas, parkedReplicas: 0 });
+
+    it('should be Ready at its grant when granted less than desired, saying what it wants', () => {
+        expect(readiness(counts(0), 0, 0, 1000)).to.deep.equal({
+            ready: true,
+            reason: 'Success',
+            message: '0 of 0 machines ready (granted 0 of 1000 desired)',
+        });
+        expect(readiness(counts(3), 3, 0, 3).message).to.equal('3 of 3 machines ready');
+    });
+
+    it('should be Progressing below its grant and BelowFloor below a floor it is not granted', () => {
+        expect(readiness(counts(2), 3, 0)).to.include({ ready: false, reason: 'Progressing' });
+        expect(readiness(counts(1), 1, 2, 5)).to.include({
+            ready: false,
+            reason: 'BelowFloor',
+            message: '1 of 1 machines ready (granted 1 of 5 desired), below the floor of 2',
+        });
     });
 });
