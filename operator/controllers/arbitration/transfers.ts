@@ -54,17 +54,10 @@ export class TransferLog {
         }
     }
 
-    /**
-     * The growth gate passed `step` for `pool` at `nowMs`. Capacity a transfer frees can be observed
-     * and used only once its victims are released: growth admitted before that went into room that
-     * was already free, and is not this transfer's (a transfer whose taker needed no freed room
-     * finishes without those steps).
-     */
+    /** The growth gate passed `step` for `pool` at `nowMs`. */
     passed(pool: string, step: Step, nowMs: number): void {
         for (const t of this.active) {
-            if (t.to !== pool || t.steps.has(step)) continue;
-            if (step !== 'QuotaApplied' && !t.steps.has('VictimsReleased')) continue;
-            t.steps.set(step, nowMs - t.startMs);
+            if (t.to === pool && !t.steps.has(step)) t.steps.set(step, nowMs - t.startMs);
         }
     }
 

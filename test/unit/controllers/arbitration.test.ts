@@ -364,33 +364,6 @@ describe('the transfer log', () => {
         ]);
     });
 
-    it('times freed capacity per transfer: only growth after its own victims went counts', () => {
-        const log = new TransferLog(() => undefined);
-        const isPool = (k: string) => k.includes('/');
-        // Idle guarantee lent (no victims) and an emergency preemption, both to a/front.
-        log.begin(
-            [
-                { rule: 3, from: 'elections', to: 'a/front', replicas: 2 },
-                { rule: 5, from: 'e/web', to: 'a/front', replicas: 3 },
-            ],
-            0,
-            isPool,
-        );
-        const input = { poolUsage: { 'e/web': { running: 5, parked: 0, notReady: 0 } } };
-        const decision = { pools: { 'e/web': { granted: 2 }, 'a/front': { granted: 6 } } };
-
-        // Growth into room already free: the lending transfer's, not the preemption's.
-        log.passed('a/front', 'CapacityObserved', 2_000);
-        input.poolUsage['e/web'] = { running: 2, parked: 3, notReady: 0 };
-        log.observe(input as never, decision as never, 5_000);
-        log.passed('a/front', 'CapacityObserved', 7_000);
-
-        const [lend, preempt] = log.inFlight();
-        expect(lend?.steps.get('CapacityObserved')).to.equal(2_000);
-        expect(preempt?.steps.get('VictimsReleased')).to.equal(5_000);
-        expect(preempt?.steps.get('CapacityObserved')).to.equal(7_000);
-    });
-
     it('keeps the newest five records, merging with those an earlier leader wrote', () => {
         const record = (time: string) => ({
             time,
