@@ -21,6 +21,8 @@ export const LOCAL = resolve(ROOT, '.local');
 export const KUBECONFIG = resolve(LOCAL, 'kubeconfig');
 export const CLOUDS_YAML = resolve(LOCAL, 'clouds.yaml');
 export const LOGS = resolve(LOCAL, 'logs');
+/** Present while an API server that `make up` started runs: `make down` stops only that one. */
+export const CLUSTER_MARKER = resolve(LOCAL, 'up-started-cluster');
 export const SIM_PORT = 8774;
 export const PROBE_ADDRESS = '127.0.0.1:8081';
 export const METRICS_ADDRESS = '127.0.0.1:8080';

@@ -1,8 +1,11 @@
 // `make up`: the demo's environment in the background, to explore with kubectl and openstack — the
 // local API server, the simulator (the demo cloud) and the operator, with the CRDs and the sample
 // Tenants and ElasticPools applied. `make down` stops all of it.
+import { writeFileSync } from 'node:fs';
+
 import {
     applyFiles,
+    CLUSTER_MARKER,
     CLOUDS_YAML,
     clusterStart,
     clusterUp,
@@ -24,7 +27,12 @@ async function main(): Promise<void> {
         console.log('already up (make down stops it)');
         return;
     }
-    if (!clusterUp()) clusterStart();
+    // make down stops the API server only if make up started it: one that was up stays up.
+    const started = !clusterUp();
+    if (started) {
+        clusterStart();
+        writeFileSync(CLUSTER_MARKER, `${new Date().toISOString()}\n`);
+    }
     const kc = kubeConfig();
     await installCrds(kc);
 
@@ -36,7 +44,8 @@ async function main(): Promise<void> {
     await waitHttp(`http://${PROBE_ADDRESS}/readyz`, 'the operator', 60_000, 'operator');
     await applyFiles(kc, ['config/samples/demo/tenants.yaml', 'config/samples/demo/elasticpools.yaml']);
 
-    console.log(`up: API server, etcd, simulator (:${String(SIM_PORT)}) and operator; samples applied.
+    const cluster = started ? 'API server, etcd' : 'the API server already up';
+    console.log(`up: ${cluster}, simulator (:${String(SIM_PORT)}) and operator; samples applied.
   export KUBECONFIG=${KUBECONFIG}
   kubectl get bascule -A
   kubectl scale elasticpool analytics-batch -n analytics --replicas=1000
