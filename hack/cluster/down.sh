@@ -24,12 +24,19 @@ main() {
     esac
   done
 
+  # Whether this checkout's etcd runs: only its data is ours to delete (the folder in /dev/shm
+  # is named by port, and another checkout may use the same port).
+  local etcd_ours=0
+  if pid_alive "$ETCD_PID_FILE" && is_ours "$(<"$ETCD_PID_FILE")" "etcd"; then
+    etcd_ours=1
+  fi
+
   # The API server first, so it does not log a storm of etcd errors.
   stop "$APISERVER_PID_FILE" "kube-apiserver" "$quiet"
   stop "$ETCD_PID_FILE" "etcd" "$quiet"
 
   # up.sh wipes etcd's data on every start, so none is worth keeping; in /dev/shm it holds RAM.
-  if [[ ! -e "$ETCD_PID_FILE" ]]; then
+  if ((etcd_ours || purge)); then
     rm -rf "$ETCD_DATA_DIR"
   fi
   if ((purge)); then

@@ -103,6 +103,10 @@ export class ElasticPoolActuator implements KindActuator<ElasticPool, ElasticPoo
         return this.verdict(ctx, desired, target, plan, effects, children.length - live.length, extra);
     }
 
+    forget(key: string): void {
+        this.holds.delete(key);
+    }
+
     async finalize(pool: ElasticPool, ctx: Ctx): Promise<Outcome> {
         const children = await this.owned(pool);
         if (children.length === 0) {
@@ -197,8 +201,9 @@ export class ElasticPoolActuator implements KindActuator<ElasticPool, ElasticPoo
         let hold = previous;
         if (previous === undefined || previous.untilMs <= now) {
             const base = this.deps.settings.noHostBackoffMs;
-            const delayMs =
-                previous === undefined ? base : Math.min(previous.delayMs * 2, MAX_NO_HOST_HOLD_MS);
+            // Doubled after a hold that did not help; a failure long after the last starts afresh.
+            const recent = previous !== undefined && now < previous.untilMs + previous.delayMs;
+            const delayMs = recent ? Math.min(previous.delayMs * 2, MAX_NO_HOST_HOLD_MS) : base;
             hold = { untilMs: now + delayMs, delayMs };
             this.holds.set(key, hold);
         }
@@ -301,7 +306,7 @@ export class ElasticPoolActuator implements KindActuator<ElasticPool, ElasticPoo
             const message =
                 effects.gate.message ?? `capacity gate admitted ${String(admitted)} of ${String(wanted)}`;
             const held = progressingCondition(reason, message);
-            const retry = effects.gate.retryMs ?? GATE_RETRY_MS;
+            const retry = Math.min(effects.gate.retryMs ?? GATE_RETRY_MS, nextChange ?? Infinity);
             if (verdict.ready) return { ...ready(verdict.message, retry), extra: [...extra, held] };
             return { ...waiting(reason, message, retry), extra };
         }

@@ -72,6 +72,13 @@ export class Observer {
 
     /** The server is gone (404 with the tenant's token): report, or clear it to be recreated. */
     lost(vm: VirtualMachine, ctx: Ctx): Outcome {
+        // A pool machine deleted its no-host server and stopped before saying so: its pool replaces it.
+        const fault = ctx.status.fault ?? '';
+        if (poolOf(vm) !== undefined && /no valid host/i.test(fault)) {
+            delete ctx.status.serverID;
+            ctx.status.phase = 'Pending';
+            return waitingForPool(vm, fault);
+        }
         ctx.event({ type: 'Warning', reason: 'ServerLost', action: 'Observe', note: 'server not found' });
         if (vm.spec.recovery?.onLost !== 'Recreate') {
             ctx.status.phase = 'Lost';
@@ -115,6 +122,8 @@ export class Observer {
         const message = server.fault?.message ?? 'server in ERROR';
         const created = ctx.status.origin !== 'Adopted';
         if (noHost && created && poolOf(vm) !== undefined) {
+            // The fault first: a leader that takes over after the delete finds it, not a lost server.
+            await ctx.persist();
             await this.deleteFailed(ctx, scope, server);
             return waitingForPool(vm, message);
         }
