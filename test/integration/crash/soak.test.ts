@@ -75,32 +75,34 @@ describe('the crash soak: SIGKILLed operator processes while machines are create
 
         // A leader and a standby; the Tenant is Ready before any machine is applied.
         let leader = start();
-        await leader.logged('Leader election won');
+        await Promise.race([leader.logged('Leader election won'), failAfter(60_000, 'no first leader')]);
         let standby = start();
         await createTenant(api, tenant, ns, runId, MACHINES);
         await until('Tenant Ready', async () => ready(await getTenant(api, tenant)), 60_000);
 
         const monitor = new StatusMonitor(api, ns, runId);
         monitor.start();
-        const kills: { at: number; during: boolean; wonAt: number }[] = [];
-        const batch = Math.ceil(MACHINES / KILLS);
+        const kills: { at: number; during: boolean; inFlight: boolean; wonAt: number }[] = [];
+        // Machines are left for after the last kill, so every kill falls in the creation of them all.
+        const batch = Math.floor(MACHINES / (KILLS + 1));
         let applied = 0;
         for (let k = 0; k < KILLS; k++) {
             // Each leadership gets a batch of new machines, and is killed at a random moment of it.
             const names = range(applied, Math.min(MACHINES, applied + batch)).map(vmName);
             applied += names.length;
             await Promise.all(names.map((name) => createMachine(api, ns, name, tenant, runId)));
-            // A random moment, but before the batch is three quarters Ready: a kill after every
-            // machine is up would test nothing (on a fast machine a whole batch boots in a second).
+            // A random moment, but not after the batch starts to be Ready: a kill once every machine
+            // is up would hit no create (a batch boots at once, so its machines turn Ready together).
             const untilMs = Date.now() + 200 + random() * 1_300;
-            const mostlyReady = applied - Math.ceil(names.length / 4);
-            while (Date.now() < untilMs && monitor.readyCount() < mostlyReady) await sleep(20);
-            const during = monitor.readyCount() < applied;
+            const before = applied - names.length;
+            while (Date.now() < untilMs && monitor.readyCount() <= before) await sleep(20);
+            const during = monitor.readyCount() < MACHINES;
+            const inFlight = monitor.readyCount() < applied;
             const at = Date.now();
             leader.child.kill('SIGKILL');
             const next = start();
             await Promise.race([standby.logged('Leader election won'), failAfter(30_000, 'no new leader')]);
-            kills.push({ at, during, wonAt: Date.now() });
+            kills.push({ at, during, inFlight, wonAt: Date.now() });
             leader = standby;
             standby = next;
         }
@@ -122,6 +124,7 @@ describe('the crash soak: SIGKILLed operator processes while machines are create
             lateCommitsPastWindow: LATE_COMMITS,
             kills: kills.length,
             killsDuringCreation: kills.filter((k) => k.during).length,
+            killsWithBatchInFlight: kills.filter((k) => k.inFlight).length,
             operatorProcesses: operators.length,
             settleWindowMs: SETTLE_MS,
             commitAfterMs: COMMIT_AFTER_MS,
@@ -137,6 +140,8 @@ describe('the crash soak: SIGKILLed operator processes while machines are create
 
         expect(kills.length).to.be.at.least(KILLS);
         expect(report.killsDuringCreation).to.equal(kills.length);
+        // Most kills land on a leader whose own batch is still being created.
+        expect(report.killsWithBatchInFlight).to.be.at.least(Math.ceil(kills.length / 2));
         const recorded = monitor.finalIds();
         expect(new Set(recorded).size).to.equal(MACHINES);
         expect(cloud.live.map((s) => s.id).sort()).to.deep.equal([...recorded].sort());
