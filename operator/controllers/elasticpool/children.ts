@@ -2,6 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 
 import type { ReplicaDescriptor } from '../../arbiter/victims.ts';
+import { controllerOf } from '../../runtime/kube-object.ts';
 import type { Condition } from '../shared/conditions.ts';
 import type { VirtualMachine, VirtualMachineSpec } from '../virtualmachine/types.ts';
 import { POOL_LABEL, TEMPLATE_HASH_ANNOTATION, type ElasticPool, type PoolTemplateSpec } from './types.ts';
@@ -106,7 +107,7 @@ export function newChild(pool: ElasticPool, name: string, hash: string): Child {
 
 /** Whether `child` is controlled by `pool` (matched by UID, so a recreated pool disowns old ones). */
 export function controlledBy(child: Child, pool: ElasticPool): boolean {
-    const owner = child.metadata?.ownerReferences?.find((o) => o.controller === true);
+    const owner = controllerOf(child);
     return owner !== undefined && owner.uid === pool.metadata?.uid;
 }
 
